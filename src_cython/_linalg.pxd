@@ -21,37 +21,46 @@ cdef enum:
 
 
 cdef inline bint all_finite(const double* a, Py_ssize_t n) noexcept nogil:
+    """True if no element is NaN or infinite.
+
+    v * 0 is 0 for a finite v and NaN otherwise, so one comparison at the end
+    replaces a branch per element; four partial sums keep the adds independent.
+    """
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        s0 += a[i] * 0.0
+        s1 += a[i + 1] * 0.0
+        s2 += a[i + 2] * 0.0
+        s3 += a[i + 3] * 0.0
+        i += 4
+    while i < n:
+        s0 += a[i] * 0.0
+        i += 1
+    return (s0 + s1) + (s2 + s3) == 0.0
+
+
+cdef inline void axpy(double a, const double* x, double* y, Py_ssize_t n) noexcept nogil:
+    """y += a x. Kernels are written as row updates like this one: over a contiguous
+    row of constant length the compiler emits packed (SIMD) arithmetic, which it
+    may not do for a dot product without reassociating the sum."""
     cdef Py_ssize_t i
     for i in range(n):
-        if not isfinite(a[i]):
-            return False
-    return True
+        y[i] += a * x[i]
 
 
-cdef inline void mat_mul(const double* A, const double* B, double* C,
-                         Py_ssize_t r, Py_ssize_t k, Py_ssize_t c) noexcept nogil:
-    """C (r x c) = A (r x k) @ B (k x c)."""
-    cdef Py_ssize_t i, j, l
-    cdef double s
-    for i in range(r):
-        for j in range(c):
-            s = 0.0
-            for l in range(k):
-                s += A[i * k + l] * B[l * c + j]
-            C[i * c + j] = s
+cdef inline void scale(double a, double* x, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        x[i] *= a
 
 
-cdef inline void mat_mul_bt(const double* A, const double* B, double* C,
-                            Py_ssize_t r, Py_ssize_t k, Py_ssize_t c) noexcept nogil:
-    """C (r x c) = A (r x k) @ B' where B is (c x k)."""
-    cdef Py_ssize_t i, j, l
-    cdef double s
-    for i in range(r):
-        for j in range(c):
-            s = 0.0
-            for l in range(k):
-                s += A[i * k + l] * B[j * k + l]
-            C[i * c + j] = s
+cdef inline double dot(const double* a, const double* b, Py_ssize_t n) noexcept nogil:
+    cdef double s = 0.0
+    cdef Py_ssize_t i
+    for i in range(n):
+        s += a[i] * b[i]
+    return s
 
 
 cdef inline void symmetrise(double* A, Py_ssize_t n) noexcept nogil:
@@ -65,10 +74,12 @@ cdef inline void symmetrise(double* A, Py_ssize_t n) noexcept nogil:
             A[j * n + i] = s
 
 
-cdef inline bint cholesky(double* A, Py_ssize_t m) noexcept nogil:
+cdef inline bint cholesky(double* A, double* inv_diag, Py_ssize_t m) noexcept nogil:
     """In-place lower Cholesky factor L of a symmetric A (A = L L'); False if A is not PD.
 
     Only the lower triangle is read; the strict upper triangle is zeroed.
+    ``inv_diag`` receives 1 / L[i, i], so the solves below multiply instead of
+    dividing (a division costs about ten multiplications).
     """
     cdef Py_ssize_t i, j, l
     cdef double s
@@ -79,17 +90,19 @@ cdef inline bint cholesky(double* A, Py_ssize_t m) noexcept nogil:
         if not (s > 0.0) or not isfinite(s):
             return False
         A[j * m + j] = sqrt(s)
+        inv_diag[j] = 1.0 / A[j * m + j]
         for i in range(j + 1, m):
             s = A[i * m + j]
             for l in range(j):
                 s -= A[i * m + l] * A[j * m + l]
-            A[i * m + j] = s / A[j * m + j]
+            A[i * m + j] = s * inv_diag[j]
         for i in range(j):
             A[i * m + j] = 0.0
     return True
 
 
-cdef inline void forward_solve(const double* L, double* b, Py_ssize_t m) noexcept nogil:
+cdef inline void forward_solve(const double* L, const double* inv_diag, double* b,
+                               Py_ssize_t m) noexcept nogil:
     """b = L^-1 b for lower-triangular L."""
     cdef Py_ssize_t i, l
     cdef double s
@@ -97,16 +110,4 @@ cdef inline void forward_solve(const double* L, double* b, Py_ssize_t m) noexcep
         s = b[i]
         for l in range(i):
             s -= L[i * m + l] * b[l]
-        b[i] = s / L[i * m + i]
-
-
-cdef inline void cholesky_solve(const double* L, double* b, Py_ssize_t m) noexcept nogil:
-    """b = (L L')^-1 b: forward then back substitution."""
-    cdef Py_ssize_t i, l
-    cdef double s
-    forward_solve(L, b, m)
-    for i in range(m - 1, -1, -1):
-        s = b[i]
-        for l in range(i + 1, m):
-            s -= L[l * m + i] * b[l]
-        b[i] = s / L[i * m + i]
+        b[i] = s * inv_diag[i]

@@ -13,60 +13,343 @@ float64 throughout: at the ECEF radius (6.4e6 m) float32 values are 0.5 m
 apart, coarser than the measurements.
 """
 from _linalg cimport (MAXN, MAXM, STATUS_OK, STATUS_INVALID_INPUT, STATUS_NOT_PD,
-                      STATUS_OVERFLOW, all_finite, mat_mul, mat_mul_bt, symmetrise,
-                      cholesky, forward_solve, cholesky_solve)
+                      STATUS_OVERFLOW, all_finite, axpy, scale, dot, symmetrise,
+                      cholesky, forward_solve)
 
 from libc.string cimport memcpy, memset
+
+
+# Compile-time shapes. A per-track function specialised on one of these tag types (a
+# Cython fused type) sees n and m as constants, so gcc unrolls its small loops and
+# keeps the matrices in registers: the 6-state updates run about twice as fast as
+# with run-time sizes. ShapeAny keeps the run-time sizes for everything else.
+cdef struct Shape6x2:
+    char tag
+cdef struct Shape6x3:
+    char tag
+cdef struct Shape6x4:
+    char tag
+cdef struct ShapeAny:
+    char tag
+
+ctypedef fused Shape:
+    Shape6x2
+    Shape6x3
+    Shape6x4
+    ShapeAny
+
+cdef Shape6x2 SHAPE_6x2
+cdef Shape6x3 SHAPE_6x3
+cdef Shape6x4 SHAPE_6x4
+cdef ShapeAny SHAPE_ANY
+
+
+cdef inline Py_ssize_t shape_n(Shape shape, Py_ssize_t n) noexcept nogil:
+    """The state dimension: 6, or the run-time n for ShapeAny."""
+    cdef Py_ssize_t fixed = n
+    if Shape is not ShapeAny:
+        fixed = 6
+    return fixed
+
+
+cdef inline Py_ssize_t shape_m(Shape shape, Py_ssize_t m) noexcept nogil:
+    """The measurement dimension: 2, 3, 4, or the run-time m for ShapeAny."""
+    cdef Py_ssize_t fixed = m
+    if Shape is Shape6x2:
+        fixed = 2
+    elif Shape is Shape6x3:
+        fixed = 3
+    elif Shape is Shape6x4:
+        fixed = 4
+    return fixed
 
 
 cdef inline bint isfinite_(double v) noexcept nogil:
     return all_finite(&v, 1)
 
 
-cdef inline void _joseph(const double* P, const double* K, const double* H,
-                         const double* R, double* out, Py_ssize_t n,
-                         Py_ssize_t m) noexcept nogil:
-    """out = (I - K H) P (I - K H)' + K R K'  (Joseph form, symmetrised).
+cdef inline bint _gain(Shape shape, const double* P, const double* H, const double* R,
+                       double* S, double* L, double* inv_diag, double* Kt, double* HP,
+                       Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
+    """S = H P H' + R, its Cholesky factor L, H P, and the gain K = P H' S^-1.
 
-    Unlike P - K S K', it stays symmetric positive semi-definite whatever the
-    round-off in K (Bucy & Joseph 1968; Bar-Shalom, Li & Kirubarajan 2001, eq. 5.2.3-18).
+    Everything is kept by rows of length n: ``HP`` = H P (m x n, the transpose
+    of P H' since P is symmetric) and ``Kt`` = K' = S^-1 H P (m x n), found by
+    forward and back substitution with L on whole rows (solved, not inverted).
+    False, with S filled, when S is not positive definite.
     """
-    cdef double A[MAXN * MAXN]
-    cdef double T[MAXN * MAXN]
-    cdef double KR[MAXN * MAXM]
-    cdef Py_ssize_t i
-    mat_mul(K, H, A, n, m, n)                     # K H
-    for i in range(n * n):
-        A[i] = -A[i]
-    for i in range(n):
-        A[i * n + i] += 1.0                       # A = I - K H
-    mat_mul(A, P, T, n, n, n)                     # A P
-    mat_mul_bt(T, A, out, n, n, n)                # A P A'
-    mat_mul(K, R, KR, n, m, m)                    # K R
-    mat_mul_bt(KR, K, T, n, m, n)                 # K R K'
-    for i in range(n * n):
-        out[i] += T[i]
-    symmetrise(out, n)
-
-
-cdef inline bint _gain(const double* P, const double* H, const double* R,
-                       double* S, double* L, double* K, Py_ssize_t n,
-                       Py_ssize_t m) noexcept nogil:
-    """S = H P H' + R, its Cholesky factor L, and K = P H' S^-1 (solved, not inverted)."""
-    cdef double PHt[MAXN * MAXM]
-    cdef Py_ssize_t i
-    mat_mul_bt(P, H, PHt, n, n, m)                # P H'
-    mat_mul(H, PHt, S, m, n, m)                   # H P H'
-    for i in range(m * m):
-        S[i] += R[i]
-    symmetrise(S, m)
+    cdef Py_ssize_t i, j, l, n = shape_n(shape, n_any), m = shape_m(shape, m_any)
+    cdef double s
+    for j in range(m):                            # H P, row by row
+        memset(&HP[j * n], 0, n * sizeof(double))
+        for l in range(n):
+            axpy(H[j * n + l], &P[l * n], &HP[j * n], n)
+    for j in range(m):                            # S = (H P) H' + R, symmetric
+        for i in range(j, m):
+            s = dot(&HP[j * n], &H[i * n], n) + 0.5 * (R[j * m + i] + R[i * m + j])
+            S[j * m + i] = s
+            S[i * m + j] = s
     memcpy(L, S, m * m * sizeof(double))
-    if not cholesky(L, m):
+    if not cholesky(L, inv_diag, m):
         return False
-    for i in range(n):                            # row i of K: S^-1 (row i of P H'), S symmetric
-        memcpy(&K[i * m], &PHt[i * m], m * sizeof(double))
-        cholesky_solve(L, &K[i * m], m)
+    memcpy(Kt, HP, m * n * sizeof(double))
+    for i in range(m):                            # L Y = H P
+        for l in range(i):
+            axpy(-L[i * m + l], &Kt[l * n], &Kt[i * n], n)
+        scale(inv_diag[i], &Kt[i * n], n)
+    for i in range(m - 1, -1, -1):                # L' K' = Y
+        for l in range(i + 1, m):
+            axpy(-L[l * m + i], &Kt[l * n], &Kt[i * n], n)
+        scale(inv_diag[i], &Kt[i * n], n)
     return True
+
+
+cdef inline void _joseph(Shape shape, const double* P, const double* Kt, const double* S,
+                         const double* HP, double* out, Py_ssize_t n_any,
+                         Py_ssize_t m_any) noexcept nogil:
+    """out = (I - K H) P (I - K H)' + K R K', the Joseph form, in expanded form.
+
+    Unlike P - K S K', the Joseph form is right for any gain, so round-off in K
+    perturbs P+ only to second order and P stays symmetric positive definite
+    (Bar-Shalom, Li & Kirubarajan 2001, eq. 5.2.3-18). Multiplied out with
+    Phi = P H' and S = H P H' + R it is P - K Phi' - Phi K' + K S K', the same
+    function of K, which with W = K S / 2 - Phi reads
+
+        out = P + W K' + K W'
+
+    It is symmetric by construction, so only its upper triangle is computed:
+    n (n + 1) m + n m^2 products instead of the 2 n^3 + 2 n^2 m + n m^2 of
+    forming I - K H and multiplying through. ``Kt`` and ``HP`` are K' and
+    H P = Phi' (m x n).
+    """
+    cdef double Wt[MAXM * MAXN]
+    cdef double s
+    cdef Py_ssize_t i, j, l, n = shape_n(shape, n_any), m = shape_m(shape, m_any)
+    for j in range(m):                            # W' = S K' / 2 - H P
+        for i in range(n):
+            Wt[j * n + i] = -HP[j * n + i]
+        for l in range(m):
+            axpy(0.5 * S[j * m + l], &Kt[l * n], &Wt[j * n], n)
+    for i in range(n):                            # P + W K' + K W': upper triangle, mirrored
+        for j in range(i, n):
+            s = 0.5 * (P[i * n + j] + P[j * n + i])
+            for l in range(m):
+                s += Wt[l * n + i] * Kt[l * n + j] + Kt[l * n + i] * Wt[l * n + j]
+            out[i * n + j] = s
+            out[j * n + i] = s
+
+
+cdef inline signed char _predict_one(double* x, double* P, const double* F, const double* Q,
+                                     Py_ssize_t n) noexcept nogil:
+    """x = F x, P = F P F' + Q as row updates: T = F P, then (F P F')' = F T'."""
+    cdef double xn[MAXN]
+    cdef double T[MAXN * MAXN]
+    cdef double Tt[MAXN * MAXN]
+    cdef double Pn[MAXN * MAXN]
+    cdef Py_ssize_t i, l
+    memset(xn, 0, n * sizeof(double))
+    memset(T, 0, n * n * sizeof(double))
+    for i in range(n):
+        xn[i] = dot(&F[i * n], x, n)
+        for l in range(n):
+            axpy(F[i * n + l], &P[l * n], &T[i * n], n)
+    for i in range(n):
+        for l in range(n):
+            Tt[l * n + i] = T[i * n + l]
+    memcpy(Pn, Q, n * n * sizeof(double))
+    for i in range(n):
+        for l in range(n):
+            axpy(F[i * n + l], &Tt[l * n], &Pn[i * n], n)
+    symmetrise(Pn, n)
+    if not (all_finite(xn, n) and all_finite(Pn, n * n)):
+        # NaN and inf propagate to the result, so only a failure needs the inputs read
+        if not (all_finite(x, n) and all_finite(P, n * n) and all_finite(F, n * n)
+                and all_finite(Q, n * n)):
+            return STATUS_INVALID_INPUT
+        return STATUS_OVERFLOW
+    memcpy(x, xn, n * sizeof(double))
+    memcpy(P, Pn, n * n * sizeof(double))
+    return STATUS_OK
+
+
+cdef inline signed char _predict_cv_one(double* x, double* P, double h,
+                                        const double* A) noexcept nogil:
+    """F P F' + Q on the 3x3 blocks [[pp, pv], [pv', vv]] of a symmetric P.
+
+    pp+ = pp + h (pv + pv') + h^2 vv + h^3/3 A,  pv+ = pv + h vv + h^2/2 A,
+    vv+ = vv + h A; pp+ and vv+ are symmetric, so their upper triangles are
+    computed and mirrored, and pv+' fills the lower-left block.
+    """
+    cdef double Pn[36]
+    cdef double xn[3]
+    cdef double h2 = 0.5 * h * h, h3 = h * h * h / 3.0, hh = h * h, a
+    cdef Py_ssize_t r, c
+    if not (h >= 0.0 and isfinite_(h)):
+        return STATUS_INVALID_INPUT
+    for r in range(3):
+        for c in range(3):
+            a = 0.5 * (A[r * 3 + c] + A[c * 3 + r])
+            Pn[r * 6 + c + 3] = P[r * 6 + c + 3] + h * P[(r + 3) * 6 + c + 3] + h2 * a
+            if c >= r:
+                Pn[r * 6 + c] = (P[r * 6 + c] + h * (P[r * 6 + c + 3] + P[c * 6 + r + 3])
+                                 + hh * P[(r + 3) * 6 + c + 3] + h3 * a)
+                Pn[(r + 3) * 6 + c + 3] = P[(r + 3) * 6 + c + 3] + h * a
+        xn[r] = x[r] + h * x[r + 3]
+    for r in range(3):
+        for c in range(3):
+            Pn[(c + 3) * 6 + r] = Pn[r * 6 + c + 3]
+            if c > r:
+                Pn[c * 6 + r] = Pn[r * 6 + c]
+                Pn[(c + 3) * 6 + r + 3] = Pn[(r + 3) * 6 + c + 3]
+    # NaN and inf in x, P or A reach the result, so only a failure needs the inputs read
+    if not (all_finite(Pn, 36) and all_finite(xn, 3) and all_finite(&x[3], 3)):
+        if not (all_finite(x, 6) and all_finite(P, 36) and all_finite(A, 9)):
+            return STATUS_INVALID_INPUT
+        return STATUS_OVERFLOW
+    memcpy(x, xn, 3 * sizeof(double))
+    memcpy(P, Pn, 36 * sizeof(double))
+    return STATUS_OK
+
+
+cdef inline bint _update_inputs_finite(const double* x, const double* P, const double* H,
+                                       const double* R, Py_ssize_t n,
+                                       Py_ssize_t m) noexcept nogil:
+    return (all_finite(x, n) and all_finite(P, n * n) and all_finite(H, m * n)
+            and all_finite(R, m * m))
+
+
+cdef inline signed char _update_one(Shape shape, double* x, double* P, const double* H,
+                                    const double* R, const double* y, double* S, double* nis,
+                                    Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
+    cdef Py_ssize_t n = shape_n(shape, n_any), m = shape_m(shape, m_any)
+    cdef double L[MAXM * MAXM]
+    cdef double inv_diag[MAXM]
+    cdef double Kt[MAXM * MAXN]
+    cdef double HP[MAXM * MAXN]
+    cdef double w[MAXM]
+    cdef double xn[MAXN]
+    cdef double Pn[MAXN * MAXN]
+    cdef double q = 0.0
+    cdef Py_ssize_t j
+    nis[0] = -1.0
+    if not _gain(shape, P, H, R, S, L, inv_diag, Kt, HP, n, m):
+        memset(S, 0, m * m * sizeof(double))
+        if not (_update_inputs_finite(x, P, H, R, n, m) and all_finite(y, m)):
+            return STATUS_INVALID_INPUT
+        return STATUS_NOT_PD
+    memcpy(w, y, m * sizeof(double))
+    forward_solve(L, inv_diag, w, m)              # |L^-1 y|^2 = y' S^-1 y
+    for j in range(m):
+        q += w[j] * w[j]
+    memcpy(xn, x, n * sizeof(double))
+    for j in range(m):                            # x + K y
+        axpy(y[j], &Kt[j * n], xn, n)
+    _joseph(shape, P, Kt, S, HP, Pn, n, m)
+    # NaN and inf in any input reach x+ or P+, so only a failure needs the inputs read
+    if not (all_finite(xn, n) and all_finite(Pn, n * n) and isfinite_(q)):
+        memset(S, 0, m * m * sizeof(double))
+        if not (_update_inputs_finite(x, P, H, R, n, m) and all_finite(y, m)):
+            return STATUS_INVALID_INPUT
+        return STATUS_OVERFLOW
+    memcpy(x, xn, n * sizeof(double))
+    memcpy(P, Pn, n * n * sizeof(double))
+    nis[0] = q
+    return STATUS_OK
+
+
+cdef inline signed char _pda_one(Shape shape, double* x, double* P, const double* H,
+                                 const double* R, const double* innovations, const double* beta,
+                                 Py_ssize_t k, double b0, double* S,
+                                 Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
+    """PDA update of one track from its k gated innovations (rows of ``innovations``)."""
+    cdef Py_ssize_t n = shape_n(shape, n_any), m = shape_m(shape, m_any)
+    cdef double L[MAXM * MAXM]
+    cdef double inv_diag[MAXM]
+    cdef double Kt[MAXM * MAXN]
+    cdef double HP[MAXM * MAXN]
+    cdef double nu[MAXM]
+    cdef double spread[MAXM * MAXM]
+    cdef double DKt[MAXM * MAXN]
+    cdef double xn[MAXN]
+    cdef double Pn[MAXN * MAXN]
+    cdef double b
+    cdef const double* v
+    cdef Py_ssize_t i, j, r, c
+    if not (k >= 0 and isfinite_(b0) and all_finite(innovations, k * m)
+            and all_finite(beta, k)):
+        memset(S, 0, m * m * sizeof(double))
+        return STATUS_INVALID_INPUT
+    if not _gain(shape, P, H, R, S, L, inv_diag, Kt, HP, n, m):
+        memset(S, 0, m * m * sizeof(double))
+        if not _update_inputs_finite(x, P, H, R, n, m):
+            return STATUS_INVALID_INPUT
+        return STATUS_NOT_PD
+    memset(nu, 0, m * sizeof(double))
+    memset(spread, 0, m * m * sizeof(double))
+    for j in range(k):                            # nu = sum b_i nu_i, sum b_i nu_i nu_i'
+        b = beta[j]
+        v = &innovations[j * m]
+        for r in range(m):
+            nu[r] += b * v[r]
+            for c in range(m):
+                spread[r * m + c] += b * v[r] * v[c]
+    for r in range(m):
+        for c in range(m):
+            spread[r * m + c] -= nu[r] * nu[c]    # spread of the innovations
+    memcpy(xn, x, n * sizeof(double))
+    for j in range(m):                            # x + K nu
+        axpy(nu[j], &Kt[j * n], xn, n)
+    _joseph(shape, P, Kt, S, HP, Pn, n, m)
+    memset(DKt, 0, m * n * sizeof(double))
+    for r in range(m):                            # D K', then K (D K') row by row
+        for c in range(m):
+            axpy(spread[r * m + c], &Kt[c * n], &DKt[r * n], n)
+    for i in range(n):
+        scale(1.0 - b0, &Pn[i * n], n)
+        axpy(b0, &P[i * n], &Pn[i * n], n)
+        for r in range(m):
+            axpy(Kt[r * n + i], &DKt[r * n], &Pn[i * n], n)
+    symmetrise(Pn, n)
+    if not (all_finite(xn, n) and all_finite(Pn, n * n)):
+        memset(S, 0, m * m * sizeof(double))
+        if not _update_inputs_finite(x, P, H, R, n, m):
+            return STATUS_INVALID_INPUT
+        return STATUS_OVERFLOW
+    memcpy(x, xn, n * sizeof(double))
+    memcpy(P, Pn, n * n * sizeof(double))
+    return STATUS_OK
+
+
+# Loops over tracks. Each is called once with the common sizes as literal constants
+# (6 states; 2, 3 or 4 measurement axes) and once generically: gcc's interprocedural
+# constant propagation (-O3, -fipa-cp-clone) then compiles a copy with fixed loop bounds,
+# which it unrolls and vectorises, about three times faster than the generic copy.
+
+cdef void _predict_all(double* x, double* P, const double* F, const double* Q,
+                       signed char* status, Py_ssize_t N, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(N):
+        status[i] = _predict_one(&x[i * n], &P[i * n * n], &F[i * n * n], &Q[i * n * n], n)
+
+
+cdef void _update_all(Shape shape, double* x, double* P, const double* H, const double* R,
+                      const double* y, double* S, double* nis, signed char* status,
+                      Py_ssize_t N, Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
+    cdef Py_ssize_t i, n = shape_n(shape, n_any), m = shape_m(shape, m_any)
+    for i in range(N):
+        status[i] = _update_one(shape, &x[i * n], &P[i * n * n], &H[i * m * n], &R[i * m * m],
+                                &y[i * m], &S[i * m * m], &nis[i], n, m)
+
+
+cdef void _pda_all(Shape shape, double* x, double* P, const double* H, const double* R,
+                   const double* innovations, const double* beta, const double* beta_none,
+                   const Py_ssize_t* offsets, double* S, signed char* status,
+                   Py_ssize_t N, Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
+    cdef Py_ssize_t i, n = shape_n(shape, n_any), m = shape_m(shape, m_any)
+    for i in range(N):
+        status[i] = _pda_one(shape, &x[i * n], &P[i * n * n], &H[i * m * n], &R[i * m * m],
+                             &innovations[offsets[i] * m], &beta[offsets[i]],
+                             offsets[i + 1] - offsets[i], beta_none[i], &S[i * m * m], n, m)
 
 
 def predict(double[:, ::1] x,                 # INOUT (N, n)     state
@@ -75,30 +358,14 @@ def predict(double[:, ::1] x,                 # INOUT (N, n)     state
             const double[:, :, ::1] Q,        # IN    (N, n, n)  process noise over that dt
             signed char[::1] status):         # OUT   (N,)
     """x = F x, P = F P F' + Q for every track (Bar-Shalom et al. 2001, eq. 5.2.3-3, -5)."""
-    cdef Py_ssize_t i, j, n = x.shape[1], N = x.shape[0]
-    cdef double xn[MAXN]
-    cdef double T[MAXN * MAXN]
-    cdef double Pn[MAXN * MAXN]
-    cdef const double* A
+    cdef Py_ssize_t N = x.shape[0], n = x.shape[1]
+    if N == 0:
+        return
     with nogil:
-        for i in range(N):
-            if not (all_finite(&x[i, 0], n) and all_finite(&P[i, 0, 0], n * n)
-                    and all_finite(&F[i, 0, 0], n * n) and all_finite(&Q[i, 0, 0], n * n)):
-                status[i] = STATUS_INVALID_INPUT
-                continue
-            mat_mul(&F[i, 0, 0], &x[i, 0], xn, n, n, 1)
-            mat_mul(&F[i, 0, 0], &P[i, 0, 0], T, n, n, n)
-            mat_mul_bt(T, &F[i, 0, 0], Pn, n, n, n)
-            A = &Q[i, 0, 0]
-            for j in range(n * n):
-                Pn[j] += A[j]
-            symmetrise(Pn, n)
-            if not (all_finite(xn, n) and all_finite(Pn, n * n)):
-                status[i] = STATUS_OVERFLOW
-                continue
-            memcpy(&x[i, 0], xn, n * sizeof(double))
-            memcpy(&P[i, 0, 0], Pn, n * n * sizeof(double))
-            status[i] = STATUS_OK
+        if n == 6:
+            _predict_all(&x[0, 0], &P[0, 0, 0], &F[0, 0, 0], &Q[0, 0, 0], &status[0], N, 6)
+        else:
+            _predict_all(&x[0, 0], &P[0, 0, 0], &F[0, 0, 0], &Q[0, 0, 0], &status[0], N, n)
 
 
 def predict_cv(double[:, ::1] x,              # INOUT (N, 6)     ECEF [x y z vx vy vz]
@@ -110,46 +377,13 @@ def predict_cv(double[:, ::1] x,              # INOUT (N, 6)     ECEF [x y z vx 
 
     F = [[I, dt I], [0, I]] and the continuous white-noise-acceleration
     Q = [[dt^3/3 A, dt^2/2 A], [dt^2/2 A, dt A]] (Bar-Shalom et al. 2001,
-    eq. 6.2.2-12) are applied in closed form on the 3x3 blocks of P, which is
-    about ten times fewer operations than the general ``predict``.
+    eq. 6.2.2-12) are applied in closed form on the 3x3 blocks of P, about ten
+    times fewer operations than the general ``predict``.
     """
-    cdef Py_ssize_t i, r, c, N = x.shape[0]
-    cdef double h, h2, h3, pp, pv, vp, vv, a
-    cdef double* p
-    cdef const double* A
-    cdef double Pn[36]
-    cdef double xn[3]
+    cdef Py_ssize_t i
     with nogil:
-        for i in range(N):
-            h = dt[i]
-            p = &P[i, 0, 0]
-            A = &accel_psd[i, 0, 0]
-            if not (h >= 0.0 and all_finite(&x[i, 0], 6) and all_finite(p, 36)
-                    and all_finite(A, 9) and isfinite_(h)):
-                status[i] = STATUS_INVALID_INPUT
-                continue
-            h2 = 0.5 * h * h
-            h3 = h * h * h / 3.0
-            for r in range(3):
-                for c in range(3):
-                    pp = p[r * 6 + c]
-                    pv = p[r * 6 + c + 3]
-                    vp = p[(r + 3) * 6 + c]
-                    vv = p[(r + 3) * 6 + c + 3]
-                    a = A[r * 3 + c]
-                    Pn[r * 6 + c] = pp + h * (pv + vp) + h * h * vv + h3 * a
-                    Pn[r * 6 + c + 3] = pv + h * vv + h2 * a
-                    Pn[(r + 3) * 6 + c] = vp + h * vv + h2 * a
-                    Pn[(r + 3) * 6 + c + 3] = vv + h * a
-            symmetrise(Pn, 6)
-            for r in range(3):
-                xn[r] = x[i, r] + h * x[i, r + 3]
-            if not (all_finite(Pn, 36) and all_finite(xn, 3)):
-                status[i] = STATUS_OVERFLOW
-                continue
-            memcpy(&x[i, 0], xn, 3 * sizeof(double))
-            memcpy(p, Pn, 36 * sizeof(double))
-            status[i] = STATUS_OK
+        for i in range(x.shape[0]):
+            status[i] = _predict_cv_one(&x[i, 0], &P[i, 0, 0], dt[i], &accel_psd[i, 0, 0])
 
 
 def update(double[:, ::1] x,                  # INOUT (N, n)
@@ -167,42 +401,22 @@ def update(double[:, ::1] x,                  # INOUT (N, n)
     innovation y = z - h(x), so the same kernel serves the linear filter
     (h(x) = H x) and the EKF (H the Jacobian of h at the predicted x).
     """
-    cdef Py_ssize_t i, j, N = x.shape[0], n = x.shape[1], m = H.shape[1]
-    cdef double L[MAXM * MAXM]
-    cdef double K[MAXN * MAXM]
-    cdef double w[MAXM]
-    cdef double xn[MAXN]
-    cdef double Pn[MAXN * MAXN]
-    cdef double q
+    cdef Py_ssize_t N = x.shape[0], n = x.shape[1], m = H.shape[1]
+    if N == 0:
+        return
     with nogil:
-        for i in range(N):
-            memset(&S[i, 0, 0], 0, m * m * sizeof(double))
-            nis[i] = -1.0
-            if not (all_finite(&x[i, 0], n) and all_finite(&P[i, 0, 0], n * n)
-                    and all_finite(&H[i, 0, 0], m * n) and all_finite(&R[i, 0, 0], m * m)
-                    and all_finite(&innovation[i, 0], m)):
-                status[i] = STATUS_INVALID_INPUT
-                continue
-            if not _gain(&P[i, 0, 0], &H[i, 0, 0], &R[i, 0, 0], &S[i, 0, 0], L, K, n, m):
-                memset(&S[i, 0, 0], 0, m * m * sizeof(double))
-                status[i] = STATUS_NOT_PD
-                continue
-            memcpy(w, &innovation[i, 0], m * sizeof(double))
-            forward_solve(L, w, m)                # |L^-1 y|^2 = y' S^-1 y
-            q = 0.0
-            for j in range(m):
-                q += w[j] * w[j]
-            mat_mul(K, &innovation[i, 0], xn, n, m, 1)
-            for j in range(n):
-                xn[j] += x[i, j]
-            _joseph(&P[i, 0, 0], K, &H[i, 0, 0], &R[i, 0, 0], Pn, n, m)
-            if not (all_finite(xn, n) and all_finite(Pn, n * n) and isfinite_(q)):
-                status[i] = STATUS_OVERFLOW
-                continue
-            memcpy(&x[i, 0], xn, n * sizeof(double))
-            memcpy(&P[i, 0, 0], Pn, n * n * sizeof(double))
-            nis[i] = q
-            status[i] = STATUS_OK
+        if n == 6 and m == 2:
+            _update_all(SHAPE_6x2, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &innovation[0, 0],
+                        &S[0, 0, 0], &nis[0], &status[0], N, 6, 2)
+        elif n == 6 and m == 3:
+            _update_all(SHAPE_6x3, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &innovation[0, 0],
+                        &S[0, 0, 0], &nis[0], &status[0], N, 6, 3)
+        elif n == 6 and m == 4:
+            _update_all(SHAPE_6x4, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &innovation[0, 0],
+                        &S[0, 0, 0], &nis[0], &status[0], N, 6, 4)
+        else:
+            _update_all(SHAPE_ANY, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &innovation[0, 0],
+                        &S[0, 0, 0], &nis[0], &status[0], N, n, m)
 
 
 def pda_update(double[:, ::1] x,              # INOUT (N, n)
@@ -220,64 +434,27 @@ def pda_update(double[:, ::1] x,              # INOUT (N, n)
     With nu = sum_i beta_i nu_i (Bar-Shalom, Daum & Huang, IEEE CSM 29(6), 2009, eq. 33-41):
     x+ = x + K nu, P+ = beta_0 P + (1 - beta_0) P_c + K (sum_i beta_i nu_i nu_i' - nu nu') K',
     where P_c is the Joseph-form covariance of a single update; the last term is the
-    spread of the innovations. A track with no detections gets P+ = P (beta_0 = 1).
+    spread of the innovations. A track with no detections keeps its prediction (beta_0 = 1).
     """
-    cdef Py_ssize_t i, j, r, c, k, N = x.shape[0], n = x.shape[1], m = H.shape[1]
-    cdef double L[MAXM * MAXM]
-    cdef double K[MAXN * MAXM]
-    cdef double nu[MAXM]
-    cdef double spread[MAXM * MAXM]
-    cdef double KD[MAXN * MAXM]
-    cdef double T[MAXN * MAXN]
-    cdef double xn[MAXN]
-    cdef double Pn[MAXN * MAXN]
-    cdef double b, b0
-    cdef const double* v
+    cdef Py_ssize_t N = x.shape[0], n = x.shape[1], m = H.shape[1]
+    cdef double empty = 0.0
+    cdef const double* inn = &empty
+    cdef const double* b = &empty
+    if N == 0:
+        return
+    if innovations.shape[0] > 0:
+        inn = &innovations[0, 0]
+        b = &beta[0]
     with nogil:
-        for i in range(N):
-            memset(&S[i, 0, 0], 0, m * m * sizeof(double))
-            b0 = beta_none[i]
-            if not (all_finite(&x[i, 0], n) and all_finite(&P[i, 0, 0], n * n)
-                    and all_finite(&H[i, 0, 0], m * n) and all_finite(&R[i, 0, 0], m * m)
-                    and isfinite_(b0) and offsets[i] <= offsets[i + 1]):
-                status[i] = STATUS_INVALID_INPUT
-                continue
-            if (offsets[i + 1] > offsets[i] and not (
-                    all_finite(&innovations[offsets[i], 0], (offsets[i + 1] - offsets[i]) * m)
-                    and all_finite(&beta[offsets[i]], offsets[i + 1] - offsets[i]))):
-                status[i] = STATUS_INVALID_INPUT
-                continue
-            if not _gain(&P[i, 0, 0], &H[i, 0, 0], &R[i, 0, 0], &S[i, 0, 0], L, K, n, m):
-                memset(&S[i, 0, 0], 0, m * m * sizeof(double))
-                status[i] = STATUS_NOT_PD
-                continue
-            for r in range(m):
-                nu[r] = 0.0
-            for j in range(m * m):
-                spread[j] = 0.0
-            for k in range(offsets[i], offsets[i + 1]):
-                b = beta[k]
-                v = &innovations[k, 0]
-                for r in range(m):
-                    nu[r] += b * v[r]
-                    for c in range(m):
-                        spread[r * m + c] += b * v[r] * v[c]
-            for r in range(m):
-                for c in range(m):
-                    spread[r * m + c] -= nu[r] * nu[c]
-            mat_mul(K, nu, xn, n, m, 1)
-            for j in range(n):
-                xn[j] += x[i, j]
-            _joseph(&P[i, 0, 0], K, &H[i, 0, 0], &R[i, 0, 0], Pn, n, m)
-            mat_mul(K, spread, KD, n, m, m)
-            mat_mul_bt(KD, K, T, n, m, n)
-            v = &P[i, 0, 0]
-            for j in range(n * n):
-                Pn[j] = b0 * v[j] + (1.0 - b0) * Pn[j] + T[j]
-            symmetrise(Pn, n)
-            if not (all_finite(xn, n) and all_finite(Pn, n * n)):
-                status[i] = STATUS_OVERFLOW
-                continue
-            memcpy(&x[i, 0], xn, n * sizeof(double))
-            memcpy(&P[i, 0, 0], Pn, n * n * sizeof(double))
-            status[i] = STATUS_OK
+        if n == 6 and m == 2:
+            _pda_all(SHAPE_6x2, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], inn, b,
+                     &beta_none[0], &offsets[0], &S[0, 0, 0], &status[0], N, 6, 2)
+        elif n == 6 and m == 3:
+            _pda_all(SHAPE_6x3, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], inn, b,
+                     &beta_none[0], &offsets[0], &S[0, 0, 0], &status[0], N, 6, 3)
+        elif n == 6 and m == 4:
+            _pda_all(SHAPE_6x4, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], inn, b,
+                     &beta_none[0], &offsets[0], &S[0, 0, 0], &status[0], N, 6, 4)
+        else:
+            _pda_all(SHAPE_ANY, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], inn, b,
+                     &beta_none[0], &offsets[0], &S[0, 0, 0], &status[0], N, n, m)

@@ -1,0 +1,104 @@
+"""Predict + update of N tracks per call: compiled kernels vs NumPy twins vs a filterpy loop.
+
+Run with timings: ``pytest tests/benchmarks --benchmark-enable``. In the normal
+suite (``--benchmark-disable``) each benchmark runs once and its result is
+checked, so a broken fast path fails here too.
+
+The problem is the synthetic constant-velocity scaling data of the realism
+floors' one exception: ECEF tracks near the surface, 100 m position noise,
+per-track time steps, one position measurement per track.
+"""
+import tracemalloc
+
+import numpy as np
+import pytest
+from filterpy.kalman import KalmanFilter
+
+from kalman_inputs import cv_process_noise, cv_transition, position_tracks, spd
+from tracker import _kalman, reference
+
+SIZES = [1_000, 10_000, 100_000]
+FILTERPY_MAX = 10_000          # a Python loop over objects beyond this only costs CI time
+
+
+def inputs(N, seed=0):
+    """(x, P, dt, accel_psd, z, R, H) and preallocated outputs (y, S, nis, status)."""
+    rng = np.random.default_rng(seed)
+    x, P, _, _, z, R, H = position_tracks(rng, N)
+    dt = rng.uniform(1.0, 12.0, size=N)                 # tracks last updated at different times
+    accel_psd = spd(rng, N, 3, scale=1.0, cond=100.0)
+    y = np.empty((N, 3))
+    S, nis, status = np.empty((N, 3, 3)), np.empty(N), np.empty(N, np.int8)
+    return x, P, dt, accel_psd, z, R, H, y, S, nis, status
+
+
+def predict_update(impl, x, P, dt, accel_psd, z, R, H, y, S, nis, status):
+    """One predict (each track over its own dt) and one linear update of every track."""
+    impl.predict_cv(x, P, dt, accel_psd, status)
+    np.subtract(z, x[:, :3], out=y)            # y = z - H x for H = [I 0]
+    impl.update(x, P, H, R, y, S, nis, status)
+    return x, status
+
+
+def filterpy_bank(x, P, dt, accel_psd, z, R, H, *_):
+    """One filterpy KalmanFilter per track, holding the same F(dt) and Q(dt)."""
+    F, Q = cv_transition(dt), cv_process_noise(dt, accel_psd)
+    filters = []
+    for i in range(len(x)):
+        f = KalmanFilter(dim_x=6, dim_z=3)
+        f.x, f.P, f.F, f.Q, f.H, f.R = x[i][:, None].copy(), P[i].copy(), F[i], Q[i], H[i], R[i]
+        filters.append(f)
+    return filters, z
+
+
+def filterpy_loop(filters, z):
+    for f, zi in zip(filters, z):
+        f.predict()
+        f.update(zi)
+    return filters
+
+
+@pytest.mark.parametrize("N", SIZES)
+@pytest.mark.parametrize("impl", ["compiled", "numpy"])
+def test_predict_update(benchmark, impl, N):
+    benchmark.group = f"predict+update N={N}"
+    kernels = _kalman if impl == "compiled" else reference
+    rounds = 20 if N < 100_000 else 5
+    x, status = benchmark.pedantic(predict_update, setup=lambda: ((kernels,) + inputs(N), {}),
+                                   rounds=rounds if impl == "compiled" else max(3, rounds // 4))
+    assert (status == 0).all() and np.isfinite(x).all()
+    # the same numbers whichever implementation ran
+    want, _ = predict_update(_kalman if impl == "numpy" else reference, *inputs(N))
+    np.testing.assert_allclose(x, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("N", [n for n in SIZES if n <= FILTERPY_MAX])
+def test_predict_update_filterpy_loop(benchmark, N):
+    benchmark.group = f"predict+update N={N}"
+    filters = benchmark.pedantic(filterpy_loop, setup=lambda: (filterpy_bank(*inputs(N)), {}),
+                                 rounds=3 if N < FILTERPY_MAX else 1)
+    # the same arithmetic as the compiled kernels, to filterpy's inv(S) tolerance
+    x, *_ = predict_update(_kalman, *inputs(N))
+    got = np.array([f.x[:, 0] for f in filters])
+    assert np.abs(got - x).max() <= 1e-6 * np.abs(x).max()
+
+
+def test_compiled_kernels_do_not_allocate_per_track():
+    """The tracemalloc peak of one predict + update stays flat as N grows 100-fold."""
+    peaks = {}
+    for N in (1_000, 100_000):
+        x, P, dt, accel_psd, z, R, H, y, S, nis, status = inputs(N)
+        np.subtract(z, x[:, :3], out=y)
+
+        def call():
+            _kalman.predict_cv(x, P, dt, accel_psd, status)
+            _kalman.update(x, P, H, R, y, S, nis, status)
+
+        call()                                    # warm up: imports, caches
+        tracemalloc.start()
+        call()
+        peaks[N] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    # a per-track allocation of even one double would add 800 kB at N = 100,000
+    assert peaks[100_000] <= peaks[1_000] + 1024, peaks
+    assert peaks[100_000] < 16 * 1024, peaks
