@@ -102,7 +102,7 @@ def predict_cv(x: np.ndarray, P: np.ndarray, dt, accel_psd) -> np.ndarray:
     x : ndarray, shape (N, 6)
         ECEF states [x, y, z, vx, vy, vz] (m, m/s), updated in place.
     P : ndarray, shape (N, 6, 6)
-        Covariances, updated in place.
+        Symmetric covariances, updated in place; only the upper triangle is read.
     dt : array_like, shape (N,)
         Time step of each track (s, >= 0): tracks were last updated at different times.
     accel_psd : array_like, shape (N, 3, 3)

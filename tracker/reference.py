@@ -56,7 +56,8 @@ def predict_cv(x, P, dt, accel_psd, status):
     (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.2.2-12), A the ECEF acceleration PSD.
     """
     N = x.shape[0]
-    ok = _finite_rows(x, P, accel_psd, dt[:, None]) & (dt >= 0)
+    P_sym = np.triu(P) + np.swapaxes(np.triu(P, 1), 1, 2)   # symmetric: upper triangle read
+    ok = _finite_rows(x, P_sym, accel_psd, dt[:, None]) & (dt >= 0)
     status[~ok] = STATUS_INVALID_INPUT
     h = np.where(ok, dt, 0.0)
     F = np.broadcast_to(np.eye(6), (N, 6, 6)).copy()
@@ -66,7 +67,7 @@ def predict_cv(x, P, dt, accel_psd, status):
     Q[:, 0:3, 3:6] = Q[:, 3:6, 0:3] = (h**2 / 2.0)[:, None, None] * accel_psd
     Q[:, 3:6, 3:6] = h[:, None, None] * accel_psd
     x_new = np.einsum("nij,nj->ni", F, x)
-    P_new = _symmetrise(F @ P @ np.swapaxes(F, 1, 2) + Q)
+    P_new = _symmetrise(F @ P_sym @ np.swapaxes(F, 1, 2) + Q)
     _commit(x, P, x_new, P_new, status, ok)
 
 
