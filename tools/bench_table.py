@@ -1,0 +1,43 @@
+"""Turn a pytest-benchmark JSON file into README's Markdown benchmark table.
+
+    pytest tests/benchmarks --benchmark-enable --benchmark-json=bench.json
+    python tools/bench_table.py bench.json
+
+One row per (group, implementation): the median time of one call, the time
+per track, and how many times slower than the compiled kernel it is.
+"""
+import json
+import platform
+import re
+import sys
+
+
+def main(path: str) -> None:
+    with open(path) as f:
+        runs = json.load(f)
+    rows = {}
+    for b in runs["benchmarks"]:
+        m = re.search(r"N=(\d+)", b["group"] or "")
+        if not m:
+            continue
+        N = int(m.group(1))
+        impl = b["params"].get("impl", "filterpy loop") if b["params"] else "filterpy loop"
+        rows.setdefault(N, {})[impl] = b["stats"]["median"]
+    info = runs["machine_info"]
+    print(f"Machine: {info['cpu'].get('brand_raw', platform.processor())}, "
+          f"{info['cpu'].get('count', '?')} cores, Python {info['python_version']}, "
+          f"one core (no threads), {runs['datetime'][:10]}.\n")
+    print("| N tracks | implementation | median per call | per track | vs compiled |")
+    print("| ---: | --- | ---: | ---: | ---: |")
+    for N in sorted(rows):
+        base = rows[N].get("compiled")
+        for impl in ("compiled", "numpy", "filterpy loop"):
+            if impl not in rows[N]:
+                continue
+            t = rows[N][impl]
+            ratio = f"{t / base:.1f}x" if base else ""
+            print(f"| {N:,} | {impl} | {t * 1e3:.2f} ms | {t / N * 1e9:.0f} ns | {ratio} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
