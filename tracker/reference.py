@@ -16,6 +16,10 @@ STATUS_INVALID_INPUT = 1
 STATUS_NOT_PD = 2
 STATUS_OVERFLOW = 3
 
+# A non-finite result is reported per track in ``status``, as the kernels do, so
+# NumPy's floating-point warnings about it are noise.
+_quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
 
 def _finite_rows(*arrays: np.ndarray) -> np.ndarray:
     """(N,) True where every array's row i is finite."""
@@ -40,6 +44,7 @@ def _commit(x, P, x_new, P_new, status, ok):
     return done
 
 
+@_quiet
 def predict(x, P, F, Q, status):
     """x = F x, P = F P F' + Q for every track; twin of ``_kalman.predict``."""
     ok = _finite_rows(x, P, F, Q)
@@ -49,6 +54,7 @@ def predict(x, P, F, Q, status):
     _commit(x, P, x_new, P_new, status, ok)
 
 
+@_quiet
 def predict_cv(x, P, dt, accel_psd, status):
     """Nearly-constant-velocity prediction, per-track dt; twin of ``_kalman.predict_cv``.
 
@@ -89,6 +95,7 @@ def _joseph(P, K, H, R):
     return _symmetrise(A @ P @ np.swapaxes(A, 1, 2) + K @ R @ np.swapaxes(K, 1, 2))
 
 
+@_quiet
 def update(x, P, H, R, innovation, S, nis, status):
     """Kalman / EKF update, Joseph form; twin of ``_kalman.update``.
 
@@ -112,6 +119,7 @@ def update(x, P, H, R, innovation, S, nis, status):
     nis[done] = q[done]
 
 
+@_quiet
 def pda_update(x, P, H, R, innovations, beta, beta_none, offsets, S, status):
     """Probabilistic data association update; twin of ``_kalman.pda_update``.
 
