@@ -14,7 +14,7 @@ apart, coarser than the measurements.
 """
 from _linalg cimport (MAXN, MAXM, STATUS_OK, STATUS_INVALID_INPUT, STATUS_NOT_PD,
                       STATUS_OVERFLOW, all_finite, axpy, scale, dot, symmetrise,
-                      cholesky, forward_solve)
+                      ldl)
 
 from libc.string cimport memcpy, memset
 
@@ -69,9 +69,9 @@ cdef inline bint isfinite_(double v) noexcept nogil:
 
 
 cdef inline bint _gain(Shape shape, const double* P, const double* H, const double* R,
-                       double* S, double* L, double* inv_diag, double* Kt, double* HP,
+                       double* S, double* L, double* inv_d, double* Kt, double* HP,
                        Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
-    """S = H P H' + R, its Cholesky factor L, H P, and the gain K = P H' S^-1.
+    """S = H P H' + R, its factors S = L D L', H P, and the gain K = P H' S^-1.
 
     Everything is kept by rows of length n: ``HP`` = H P (m x n, the transpose
     of P H' since P is symmetric) and ``Kt`` = K' = S^-1 H P (m x n), found by
@@ -90,17 +90,16 @@ cdef inline bint _gain(Shape shape, const double* P, const double* H, const doub
             S[j * m + i] = s
             S[i * m + j] = s
     memcpy(L, S, m * m * sizeof(double))
-    if not cholesky(L, inv_diag, m):
+    if not ldl(L, inv_d, m):
         return False
     memcpy(Kt, HP, m * n * sizeof(double))
-    for i in range(m):                            # L Y = H P
+    for i in range(m):                            # L Y = H P (unit diagonal)
         for l in range(i):
             axpy(-L[i * m + l], &Kt[l * n], &Kt[i * n], n)
-        scale(inv_diag[i], &Kt[i * n], n)
-    for i in range(m - 1, -1, -1):                # L' K' = Y
+    for i in range(m - 1, -1, -1):                # L' K' = D^-1 Y
+        scale(inv_d[i], &Kt[i * n], n)
         for l in range(i + 1, m):
             axpy(-L[l * m + i], &Kt[l * n], &Kt[i * n], n)
-        scale(inv_diag[i], &Kt[i * n], n)
     return True
 
 
@@ -219,28 +218,35 @@ cdef inline bint _update_inputs_finite(const double* x, const double* P, const d
 
 
 cdef inline signed char _update_one(Shape shape, double* x, double* P, const double* H,
-                                    const double* R, const double* y, double* S, double* nis,
-                                    Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
+                                    const double* R, const double* v, bint linear, double* S,
+                                    double* nis, Py_ssize_t n_any,
+                                    Py_ssize_t m_any) noexcept nogil:
+    """Update one track with ``v``: the measurement z when ``linear`` (y = z - H x is
+    formed here), otherwise the innovation y itself."""
     cdef Py_ssize_t n = shape_n(shape, n_any), m = shape_m(shape, m_any)
+    cdef double y[MAXM]
     cdef double L[MAXM * MAXM]
-    cdef double inv_diag[MAXM]
+    cdef double inv_d[MAXM]
     cdef double Kt[MAXM * MAXN]
     cdef double HP[MAXM * MAXN]
     cdef double w[MAXM]
     cdef double xn[MAXN]
     cdef double Pn[MAXN * MAXN]
     cdef double q = 0.0
-    cdef Py_ssize_t j
+    cdef Py_ssize_t i, j
     nis[0] = -1.0
-    if not _gain(shape, P, H, R, S, L, inv_diag, Kt, HP, n, m):
+    for j in range(m):
+        y[j] = v[j] - dot(&H[j * n], x, n) if linear else v[j]
+    if not _gain(shape, P, H, R, S, L, inv_d, Kt, HP, n, m):
         memset(S, 0, m * m * sizeof(double))
-        if not (_update_inputs_finite(x, P, H, R, n, m) and all_finite(y, m)):
+        if not (_update_inputs_finite(x, P, H, R, n, m) and all_finite(v, m)):
             return STATUS_INVALID_INPUT
         return STATUS_NOT_PD
-    memcpy(w, y, m * sizeof(double))
-    forward_solve(L, inv_diag, w, m)              # |L^-1 y|^2 = y' S^-1 y
-    for j in range(m):
-        q += w[j] * w[j]
+    for i in range(m):                            # y' S^-1 y = w' D^-1 w, L w = y
+        w[i] = y[i]
+        for j in range(i):
+            w[i] -= L[i * m + j] * w[j]
+        q += w[i] * w[i] * inv_d[i]
     memcpy(xn, x, n * sizeof(double))
     for j in range(m):                            # x + K y
         axpy(y[j], &Kt[j * n], xn, n)
@@ -248,7 +254,7 @@ cdef inline signed char _update_one(Shape shape, double* x, double* P, const dou
     # NaN and inf in any input reach x+ or P+, so only a failure needs the inputs read
     if not (all_finite(xn, n) and all_finite(Pn, n * n) and isfinite_(q)):
         memset(S, 0, m * m * sizeof(double))
-        if not (_update_inputs_finite(x, P, H, R, n, m) and all_finite(y, m)):
+        if not (_update_inputs_finite(x, P, H, R, n, m) and all_finite(v, m)):
             return STATUS_INVALID_INPUT
         return STATUS_OVERFLOW
     memcpy(x, xn, n * sizeof(double))
@@ -264,7 +270,7 @@ cdef inline signed char _pda_one(Shape shape, double* x, double* P, const double
     """PDA update of one track from its k gated innovations (rows of ``innovations``)."""
     cdef Py_ssize_t n = shape_n(shape, n_any), m = shape_m(shape, m_any)
     cdef double L[MAXM * MAXM]
-    cdef double inv_diag[MAXM]
+    cdef double inv_d[MAXM]
     cdef double Kt[MAXM * MAXN]
     cdef double HP[MAXM * MAXN]
     cdef double nu[MAXM]
@@ -279,7 +285,7 @@ cdef inline signed char _pda_one(Shape shape, double* x, double* P, const double
             and all_finite(beta, k)):
         memset(S, 0, m * m * sizeof(double))
         return STATUS_INVALID_INPUT
-    if not _gain(shape, P, H, R, S, L, inv_diag, Kt, HP, n, m):
+    if not _gain(shape, P, H, R, S, L, inv_d, Kt, HP, n, m):
         memset(S, 0, m * m * sizeof(double))
         if not _update_inputs_finite(x, P, H, R, n, m):
             return STATUS_INVALID_INPUT
@@ -333,12 +339,35 @@ cdef void _predict_all(double* x, double* P, const double* F, const double* Q,
 
 
 cdef void _update_all(Shape shape, double* x, double* P, const double* H, const double* R,
-                      const double* y, double* S, double* nis, signed char* status,
-                      Py_ssize_t N, Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
+                      const double* v, bint linear, double* S, double* nis,
+                      signed char* status, Py_ssize_t N, Py_ssize_t n_any,
+                      Py_ssize_t m_any) noexcept nogil:
     cdef Py_ssize_t i, n = shape_n(shape, n_any), m = shape_m(shape, m_any)
     for i in range(N):
         status[i] = _update_one(shape, &x[i * n], &P[i * n * n], &H[i * m * n], &R[i * m * m],
-                                &y[i * m], &S[i * m * m], &nis[i], n, m)
+                                &v[i * m], linear, &S[i * m * m], &nis[i], n, m)
+
+
+cdef void _update_dispatch(double[:, ::1] x, double[:, :, ::1] P, const double[:, :, ::1] H,
+                           const double[:, :, ::1] R, const double[:, ::1] v, bint linear,
+                           double[:, :, ::1] S, double[::1] nis,
+                           signed char[::1] status) noexcept nogil:
+    """Run the update with the compile-time shape that fits, or the run-time one."""
+    cdef Py_ssize_t N = x.shape[0], n = x.shape[1], m = H.shape[1]
+    if N == 0:
+        return
+    if n == 6 and m == 2:
+        _update_all(SHAPE_6x2, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &v[0, 0],
+                    linear, &S[0, 0, 0], &nis[0], &status[0], N, 6, 2)
+    elif n == 6 and m == 3:
+        _update_all(SHAPE_6x3, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &v[0, 0],
+                    linear, &S[0, 0, 0], &nis[0], &status[0], N, 6, 3)
+    elif n == 6 and m == 4:
+        _update_all(SHAPE_6x4, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &v[0, 0],
+                    linear, &S[0, 0, 0], &nis[0], &status[0], N, 6, 4)
+    else:
+        _update_all(SHAPE_ANY, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &v[0, 0],
+                    linear, &S[0, 0, 0], &nis[0], &status[0], N, n, m)
 
 
 cdef void _pda_all(Shape shape, double* x, double* P, const double* H, const double* R,
@@ -401,22 +430,21 @@ def update(double[:, ::1] x,                  # INOUT (N, n)
     innovation y = z - h(x), so the same kernel serves the linear filter
     (h(x) = H x) and the EKF (H the Jacobian of h at the predicted x).
     """
-    cdef Py_ssize_t N = x.shape[0], n = x.shape[1], m = H.shape[1]
-    if N == 0:
-        return
     with nogil:
-        if n == 6 and m == 2:
-            _update_all(SHAPE_6x2, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &innovation[0, 0],
-                        &S[0, 0, 0], &nis[0], &status[0], N, 6, 2)
-        elif n == 6 and m == 3:
-            _update_all(SHAPE_6x3, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &innovation[0, 0],
-                        &S[0, 0, 0], &nis[0], &status[0], N, 6, 3)
-        elif n == 6 and m == 4:
-            _update_all(SHAPE_6x4, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &innovation[0, 0],
-                        &S[0, 0, 0], &nis[0], &status[0], N, 6, 4)
-        else:
-            _update_all(SHAPE_ANY, &x[0, 0], &P[0, 0, 0], &H[0, 0, 0], &R[0, 0, 0], &innovation[0, 0],
-                        &S[0, 0, 0], &nis[0], &status[0], N, n, m)
+        _update_dispatch(x, P, H, R, innovation, False, S, nis, status)
+
+
+def kf_update(double[:, ::1] x,               # INOUT (N, n)
+              double[:, :, ::1] P,            # INOUT (N, n, n)
+              const double[:, :, ::1] H,      # IN    (N, m, n)  measurement matrix
+              const double[:, :, ::1] R,      # IN    (N, m, m)  measurement noise
+              const double[:, ::1] z,         # IN    (N, m)     measurements
+              double[:, :, ::1] S,            # OUT   (N, m, m)  innovation covariance
+              double[::1] nis,                # OUT   (N,)       y' S^-1 y; -1 where status != 0
+              signed char[::1] status):       # OUT   (N,)
+    """Linear Kalman update: ``update`` with the innovation y = z - H x formed per track."""
+    with nogil:
+        _update_dispatch(x, P, H, R, z, True, S, nis, status)
 
 
 def pda_update(double[:, ::1] x,              # INOUT (N, n)

@@ -81,6 +81,21 @@ def test_update_matches_reference(N, n, m, seed):
     assert_spd(got[1])
 
 
+@given(N=sizes, n=st.integers(2, 9), m=st.integers(1, 6), seed=seeds)
+@settings(max_examples=40, deadline=None)
+def test_kf_update_matches_reference(N, n, m, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(scale=1e3, size=(N, n))
+    P, R = spd(rng, N, n, 1e4), spd(rng, N, m, 1e2)
+    H = rng.normal(size=(N, m, n))
+    z = np.einsum("nij,nj->ni", H, x) + rng.normal(scale=50.0, size=(N, m))
+    outs = [((N, m, m), np.float64), ((N,), np.float64), ((N,), np.int8)]
+    got, want = both("kf_update", x, P, H, R, z, outputs=outs)
+    for g, w in zip(got[:2] + got[5:7], want[:2] + want[5:7]):
+        close(g, w, rtol=1e-8)
+    assert (got[7] == 0).all() and (want[7] == 0).all()
+
+
 @given(N=sizes, m=st.integers(1, 4), seed=seeds)
 @settings(max_examples=60, deadline=None)
 def test_pda_update_matches_reference(N, m, seed):

@@ -172,11 +172,17 @@ def update(x: np.ndarray, P: np.ndarray, H, R, innovation):
 
 
 def kf_update(x: np.ndarray, P: np.ndarray, z, R, H):
-    """Linear Kalman update: ``update`` with the innovation z - H x."""
+    """Linear Kalman update: ``update`` with the innovation y = z - H x formed per track.
+
+    The argument order follows filterpy's ``update(z, R, H)``; returns (S, nis, status).
+    """
     N, n = _state(x, P)
     H, R, m = _measurement(H, R, N, n)
-    innovation = _in("z", z, (N, m)) - np.einsum("nij,nj->ni", H, x)
-    return update(x, P, H, R, innovation)
+    S = np.empty((N, m, m))
+    nis = np.empty(N)
+    status = np.empty(N, dtype=np.int8)
+    _kalman.kf_update(x, P, H, R, _in("z", z, (N, m)), S, nis, status)
+    return S, nis, status
 
 
 def pda_update(x: np.ndarray, P: np.ndarray, H, R, innovations, beta, beta_none, offsets):

@@ -119,6 +119,11 @@ def update(x, P, H, R, innovation, S, nis, status):
     nis[done] = q[done]
 
 
+def kf_update(x, P, H, R, z, S, nis, status):
+    """Linear Kalman update; twin of ``_kalman.kf_update``: ``update`` with y = z - H x."""
+    update(x, P, H, R, z - np.einsum("nij,nj->ni", H, x), S, nis, status)
+
+
 @_quiet
 def pda_update(x, P, H, R, innovations, beta, beta_none, offsets, S, status):
     """Probabilistic data association update; twin of ``_kalman.pda_update``.
