@@ -80,26 +80,36 @@ cdef inline bint _gain(Shape shape, const double* P, const double* H, const doub
     """
     cdef Py_ssize_t i, j, l, n = shape_n(shape, n_any), m = shape_m(shape, m_any)
     cdef double s
+    # work in local arrays, which the compiler knows alias nothing, and copy out at the end
+    cdef double hp[MAXM * MAXN]
+    cdef double kt[MAXM * MAXN]
+    cdef double ld[MAXM * MAXM]
+    memset(hp, 0, m * n * sizeof(double))
     for j in range(m):                            # H P, row by row
-        memset(&HP[j * n], 0, n * sizeof(double))
         for l in range(n):
-            axpy(H[j * n + l], &P[l * n], &HP[j * n], n)
+            # measurement matrices are mostly zeros (no velocity in a position or angle
+            # measurement): skipping them saves most of this product, exactly
+            if H[j * n + l] != 0.0:
+                axpy(H[j * n + l], &P[l * n], &hp[j * n], n)
     for j in range(m):                            # S = (H P) H' + R, symmetric
         for i in range(j, m):
-            s = dot(&HP[j * n], &H[i * n], n) + 0.5 * (R[j * m + i] + R[i * m + j])
-            S[j * m + i] = s
-            S[i * m + j] = s
-    memcpy(L, S, m * m * sizeof(double))
-    if not ldl(L, inv_d, m):
+            s = dot(&hp[j * n], &H[i * n], n) + 0.5 * (R[j * m + i] + R[i * m + j])
+            ld[j * m + i] = s
+            ld[i * m + j] = s
+    memcpy(S, ld, m * m * sizeof(double))
+    if not ldl(ld, inv_d, m):
         return False
-    memcpy(Kt, HP, m * n * sizeof(double))
+    memcpy(kt, hp, m * n * sizeof(double))
     for i in range(m):                            # L Y = H P (unit diagonal)
         for l in range(i):
-            axpy(-L[i * m + l], &Kt[l * n], &Kt[i * n], n)
+            axpy(-ld[i * m + l], &kt[l * n], &kt[i * n], n)
     for i in range(m - 1, -1, -1):                # L' K' = D^-1 Y
-        scale(inv_d[i], &Kt[i * n], n)
+        scale(inv_d[i], &kt[i * n], n)
         for l in range(i + 1, m):
-            axpy(-L[l * m + i], &Kt[l * n], &Kt[i * n], n)
+            axpy(-ld[l * m + i], &kt[l * n], &kt[i * n], n)
+    memcpy(HP, hp, m * n * sizeof(double))
+    memcpy(Kt, kt, m * n * sizeof(double))
+    memcpy(L, ld, m * m * sizeof(double))
     return True
 
 
@@ -217,43 +227,46 @@ cdef inline bint _update_inputs_finite(const double* x, const double* P, const d
             and all_finite(R, m * m))
 
 
+cdef struct Gain:
+    # one track's gain, computed ahead of its update (see _update_all)
+    double HP[MAXM * MAXN]
+    double Kt[MAXM * MAXN]
+    double L[MAXM * MAXM]
+    double inv_d[MAXM]
+    bint ok
+
+
 cdef inline signed char _update_one(Shape shape, double* x, double* P, const double* H,
-                                    const double* R, const double* v, bint linear, double* S,
-                                    double* nis, Py_ssize_t n_any,
-                                    Py_ssize_t m_any) noexcept nogil:
-    """Update one track with ``v``: the measurement z when ``linear`` (y = z - H x is
-    formed here), otherwise the innovation y itself."""
+                                    const double* R, const double* v, bint linear,
+                                    const Gain* g, const double* S, double* nis,
+                                    Py_ssize_t n_any, Py_ssize_t m_any) noexcept nogil:
+    """Update one track whose gain ``g`` is ready. ``v`` is the measurement z when
+    ``linear`` (y = z - H x is formed here), otherwise the innovation y itself."""
     cdef Py_ssize_t n = shape_n(shape, n_any), m = shape_m(shape, m_any)
     cdef double y[MAXM]
-    cdef double L[MAXM * MAXM]
-    cdef double inv_d[MAXM]
-    cdef double Kt[MAXM * MAXN]
-    cdef double HP[MAXM * MAXN]
     cdef double w[MAXM]
     cdef double xn[MAXN]
     cdef double Pn[MAXN * MAXN]
     cdef double q = 0.0
     cdef Py_ssize_t i, j
     nis[0] = -1.0
-    for j in range(m):
-        y[j] = v[j] - dot(&H[j * n], x, n) if linear else v[j]
-    if not _gain(shape, P, H, R, S, L, inv_d, Kt, HP, n, m):
-        memset(S, 0, m * m * sizeof(double))
+    if not g.ok:
         if not (_update_inputs_finite(x, P, H, R, n, m) and all_finite(v, m)):
             return STATUS_INVALID_INPUT
         return STATUS_NOT_PD
+    for j in range(m):
+        y[j] = v[j] - dot(&H[j * n], x, n) if linear else v[j]
     for i in range(m):                            # y' S^-1 y = w' D^-1 w, L w = y
         w[i] = y[i]
         for j in range(i):
-            w[i] -= L[i * m + j] * w[j]
-        q += w[i] * w[i] * inv_d[i]
+            w[i] -= g.L[i * m + j] * w[j]
+        q += w[i] * w[i] * g.inv_d[i]
     memcpy(xn, x, n * sizeof(double))
     for j in range(m):                            # x + K y
-        axpy(y[j], &Kt[j * n], xn, n)
-    _joseph(shape, P, Kt, S, HP, Pn, n, m)
+        axpy(y[j], &g.Kt[j * n], xn, n)
+    _joseph(shape, P, g.Kt, S, g.HP, Pn, n, m)
     # NaN and inf in any input reach x+ or P+, so only a failure needs the inputs read
     if not (all_finite(xn, n) and all_finite(Pn, n * n) and isfinite_(q)):
-        memset(S, 0, m * m * sizeof(double))
         if not (_update_inputs_finite(x, P, H, R, n, m) and all_finite(v, m)):
             return STATUS_INVALID_INPUT
         return STATUS_OVERFLOW
@@ -342,10 +355,26 @@ cdef void _update_all(Shape shape, double* x, double* P, const double* H, const 
                       const double* v, bint linear, double* S, double* nis,
                       signed char* status, Py_ssize_t N, Py_ssize_t n_any,
                       Py_ssize_t m_any) noexcept nogil:
+    """Update every track, software-pipelined: the gain of track i + 1 is computed
+    just before the update of track i, so the processor can work on the update
+    (independent, many multiplications) while the gain's chain of dependent
+    divisions and substitutions completes, instead of waiting on it."""
     cdef Py_ssize_t i, n = shape_n(shape, n_any), m = shape_m(shape, m_any)
+    cdef Gain gains[2]
+    cdef Gain* g
+    if N == 0:
+        return
+    gains[0].ok = _gain(shape, P, H, R, S, gains[0].L, gains[0].inv_d, gains[0].Kt,
+                        gains[0].HP, n, m)
     for i in range(N):
+        if i + 1 < N:
+            g = &gains[(i + 1) & 1]
+            g.ok = _gain(shape, &P[(i + 1) * n * n], &H[(i + 1) * m * n], &R[(i + 1) * m * m],
+                         &S[(i + 1) * m * m], g.L, g.inv_d, g.Kt, g.HP, n, m)
         status[i] = _update_one(shape, &x[i * n], &P[i * n * n], &H[i * m * n], &R[i * m * m],
-                                &v[i * m], linear, &S[i * m * m], &nis[i], n, m)
+                                &v[i * m], linear, &gains[i & 1], &S[i * m * m], &nis[i], n, m)
+        if status[i] != STATUS_OK:
+            memset(&S[i * m * m], 0, m * m * sizeof(double))
 
 
 cdef void _update_dispatch(double[:, ::1] x, double[:, :, ::1] P, const double[:, :, ::1] H,
