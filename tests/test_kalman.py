@@ -7,10 +7,14 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from kalman_inputs import cv_process_noise, cv_transition, ecef_states, position_tracks, spd
-from tracker import _kalman, kalman, reference
+import importlib
+
+from tracker import kalman, reference
 
 seeds = st.integers(0, 2**32 - 1)
 sizes = st.integers(1, 40)
+#: every build of the kernels this machine runs (portable, and AVX2+FMA on x86-64)
+builds = pytest.mark.parametrize("build", kalman.available_builds())
 
 
 def close(got, want, rtol=1e-9):
@@ -21,10 +25,11 @@ def close(got, want, rtol=1e-9):
     assert np.all(np.abs(np.asarray(got) - want) <= atol + rtol * np.abs(want))
 
 
-def both(kernel, *inputs, outputs=()):
-    """Run the compiled kernel and its twin on copies of the same inputs."""
+def both(build, kernel, *inputs, outputs=()):
+    """Run the compiled kernel of ``build`` and its twin on copies of the same inputs."""
     runs = []
-    for impl in (getattr(_kalman, kernel), getattr(reference, kernel)):
+    compiled = importlib.import_module(f"tracker.{build}")
+    for impl in (getattr(compiled, kernel), getattr(reference, kernel)):
         args = [a.copy() for a in inputs] + [np.empty(shape, dtype) for shape, dtype in outputs]
         impl(*args)
         runs.append(args)
@@ -38,67 +43,72 @@ def assert_spd(P):
 
 # --- kernels against their twins ------------------------------------------------------------
 
+@builds
 @given(N=sizes, n=st.integers(1, 9), seed=seeds)
 @settings(max_examples=60, deadline=None)
-def test_predict_matches_reference(N, n, seed):
+def test_predict_matches_reference(build, N, n, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(scale=1e6, size=(N, n))
     P, Q = spd(rng, N, n, 1e4), spd(rng, N, n, 10.0)
     F = np.eye(n) + rng.normal(scale=0.5, size=(N, n, n))
-    got, want = both("predict", x, P, F, Q, outputs=[((N,), np.int8)])
+    got, want = both(build, "predict", x, P, F, Q, outputs=[((N,), np.int8)])
     close(got[0], want[0])
     close(got[1], want[1])
     assert (got[4] == 0).all() and (want[4] == 0).all()
 
 
+@builds
 @given(N=sizes, seed=seeds, dt_max=st.floats(0.0, 600.0))
 @settings(max_examples=60, deadline=None)
-def test_predict_cv_matches_reference(N, seed, dt_max):
+def test_predict_cv_matches_reference(build, N, seed, dt_max):
     rng = np.random.default_rng(seed)
     x, P = ecef_states(rng, N), spd(rng, N, 6, 1e4)
     dt = rng.uniform(0.0, dt_max, size=N)
     dt[0] = 0.0 if N > 1 else dt[0]
     psd = spd(rng, N, 3, 5.0, cond=100)
-    got, want = both("predict_cv", x, P, dt, psd, outputs=[((N,), np.int8)])
+    got, want = both(build, "predict_cv", x, P, dt, psd, outputs=[((N,), np.int8)])
     close(got[0], want[0])
     close(got[1], want[1])
     assert (got[4] == 0).all()
 
 
+@builds
 @given(N=sizes, n=st.integers(2, 9), m=st.integers(1, 6), seed=seeds)
 @settings(max_examples=60, deadline=None)
-def test_update_matches_reference(N, n, m, seed):
+def test_update_matches_reference(build, N, n, m, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(scale=1e3, size=(N, n))
     P, R = spd(rng, N, n, 1e4), spd(rng, N, m, 1e2)
     H = rng.normal(size=(N, m, n))
     y = rng.normal(scale=50.0, size=(N, m))
     outs = [((N, m, m), np.float64), ((N,), np.float64), ((N,), np.int8)]
-    got, want = both("update", x, P, H, R, y, outputs=outs)
+    got, want = both(build, "update", x, P, H, R, y, outputs=outs)
     for g, w in zip(got[:2] + got[5:7], want[:2] + want[5:7]):
         close(g, w, rtol=1e-8)
     assert (got[7] == 0).all() and (want[7] == 0).all()
     assert_spd(got[1])
 
 
+@builds
 @given(N=sizes, n=st.integers(2, 9), m=st.integers(1, 6), seed=seeds)
 @settings(max_examples=40, deadline=None)
-def test_kf_update_matches_reference(N, n, m, seed):
+def test_kf_update_matches_reference(build, N, n, m, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(scale=1e3, size=(N, n))
     P, R = spd(rng, N, n, 1e4), spd(rng, N, m, 1e2)
     H = rng.normal(size=(N, m, n))
     z = np.einsum("nij,nj->ni", H, x) + rng.normal(scale=50.0, size=(N, m))
     outs = [((N, m, m), np.float64), ((N,), np.float64), ((N,), np.int8)]
-    got, want = both("kf_update", x, P, H, R, z, outputs=outs)
+    got, want = both(build, "kf_update", x, P, H, R, z, outputs=outs)
     for g, w in zip(got[:2] + got[5:7], want[:2] + want[5:7]):
         close(g, w, rtol=1e-8)
     assert (got[7] == 0).all() and (want[7] == 0).all()
 
 
+@builds
 @given(N=sizes, m=st.integers(1, 4), seed=seeds)
 @settings(max_examples=60, deadline=None)
-def test_pda_update_matches_reference(N, m, seed):
+def test_pda_update_matches_reference(build, N, m, seed):
     rng = np.random.default_rng(seed)
     n = 6
     x = rng.normal(scale=1e3, size=(N, n))
@@ -113,7 +123,8 @@ def test_pda_update_matches_reference(N, m, seed):
         w /= w.sum()
         beta_none[i], beta[offsets[i]:offsets[i + 1]] = w[0], w[1:]
     outs = [((N, m, m), np.float64), ((N,), np.int8)]
-    got, want = both("pda_update", x, P, H, R, innovations, beta, beta_none, offsets, outputs=outs)
+    got, want = both(build, "pda_update", x, P, H, R, innovations, beta, beta_none, offsets,
+                     outputs=outs)
     close(got[0], want[0], rtol=1e-8)
     close(got[1], want[1], rtol=1e-8)
     close(got[8], want[8], rtol=1e-8)
@@ -225,7 +236,7 @@ def test_predict_cv_equals_general_predict():
 
 # --- bad tracks are reported and left alone; the others still update -----------------------
 
-@pytest.mark.parametrize("impl", ["compiled", "reference"])
+@pytest.mark.parametrize("impl", kalman.available_builds() + ["reference"])
 def test_bad_tracks_get_a_status_and_stay_unchanged(impl):
     rng = np.random.default_rng(6)
     N = 5
@@ -237,7 +248,7 @@ def test_bad_tracks_get_a_status_and_stay_unchanged(impl):
     P[3] *= 1e308 / np.abs(P[3]).max()   # finite, but overflows when propagated
     status = np.empty(N, np.int8)
     x0, P0 = x.copy(), P.copy()
-    (_kalman if impl == "compiled" else reference).predict_cv(x, P, dt, psd, status)
+    (reference if impl == "reference" else importlib.import_module(f"tracker.{impl}")).predict_cv(x, P, dt, psd, status)
     assert status.tolist() == [0, 1, 1, 3, 0]
     assert np.array_equal(x[1:4], x0[1:4], equal_nan=True) and np.array_equal(P[1:4], P0[1:4])
     assert not np.array_equal(x[[0, 4]], x0[[0, 4]])
@@ -246,7 +257,7 @@ def test_bad_tracks_get_a_status_and_stay_unchanged(impl):
     R[4] = -R[4]                     # S not positive definite
     S, nis, status = np.empty((N, 3, 3)), np.empty(N), np.empty(N, np.int8)
     y = z - x[:, :3]
-    (_kalman if impl == "compiled" else reference).update(x, P, H, R, y, S, nis, status)
+    (reference if impl == "reference" else importlib.import_module(f"tracker.{impl}")).update(x, P, H, R, y, S, nis, status)
     assert status.tolist()[:2] == [0, 1] and status[4] == 2
     assert np.array_equal(P[4], P0[4]) and nis[4] == -1.0 and (S[4] == 0).all()
     assert np.isfinite(x[[0, 2, 4]]).all() and nis[0] > 0
@@ -277,3 +288,10 @@ def test_covariance_stays_positive_definite_over_many_updates():
         status = kalman.kf_update(x, P, x[:, :3] + rng.normal(scale=1e-3, size=(N, 3)), R, H)[2]
         assert (status == 0).all()
     assert_spd(P)
+
+
+def test_the_fastest_build_this_machine_runs_is_chosen():
+    builds = kalman.available_builds()
+    assert builds[-1] == "_kalman"              # the portable build is always there
+    assert kalman.KERNELS == builds[0]
+    assert kalman._kalman.__name__ == f"tracker.{kalman.KERNELS}"

@@ -31,7 +31,7 @@ def main(path: str) -> None:
     print("| ---: | --- | ---: | ---: | ---: |")
     for N in sorted(rows):
         base = rows[N].get("compiled")
-        for impl in ("compiled", "numpy", "filterpy loop"):
+        for impl in ("compiled", "compiled (portable)", "numpy", "filterpy loop"):
             if impl not in rows[N]:
                 continue
             t = rows[N][impl]

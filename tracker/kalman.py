@@ -1,8 +1,10 @@
 r"""Kalman filtering of many tracks at once: the checked entry to the compiled kernels.
 
 Each function checks its inputs once, allocates the outputs, and calls one
-compiled kernel (``tracker._kalman``) for all tracks, with the GIL released
-inside. ``x`` and ``P`` are updated in place. Per-track failures never raise:
+compiled kernel for all tracks, with the GIL released inside. The kernels are
+built twice on x86-64: ``tracker._kalman`` runs anywhere, ``tracker._kalman_fma``
+needs AVX2 and FMA; the fastest this processor runs is chosen at import
+(``KERNELS``), or the one ``AIRTRACK_KERNELS`` names. ``x`` and ``P`` are updated in place. Per-track failures never raise:
 the returned ``status`` says which tracks were left unchanged and why.
 
 State and covariance are float64 (at the ECEF radius, 6.4e6 m, float32 values
@@ -10,9 +12,53 @@ are 0.5 m apart).
 """
 from __future__ import annotations
 
+import importlib
+import os
+
 import numpy as np
 
-from . import _kalman
+
+def _cpu_has(*features: str) -> bool:
+    """Whether NumPy's run-time CPU detection reports every feature."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:                       # NumPy < 2
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__
+        except ImportError:
+            return False
+    return all(__cpu_features__.get(f, False) for f in features)
+
+
+def available_builds() -> list[str]:
+    """The builds of the kernels this machine can run, fastest first."""
+    builds = []
+    if _cpu_has("AVX2", "FMA3"):
+        try:
+            importlib.import_module("tracker._kalman_fma")
+            builds.append("_kalman_fma")
+        except ImportError:                   # not an x86-64 build
+            pass
+    return builds + ["_kalman"]
+
+
+#: Environment variable naming the build to use (``_kalman`` forces the
+#: portable one); by default the fastest this processor runs.
+KERNELS_ENV = "AIRTRACK_KERNELS"
+
+
+def _select() -> str:
+    wanted = os.environ.get(KERNELS_ENV)
+    builds = available_builds()
+    if wanted:
+        if wanted not in builds:
+            raise ImportError(f"{KERNELS_ENV}={wanted!r}: this machine runs only {builds}")
+        return wanted
+    return builds[0]
+
+
+KERNELS = _select()                            #: the build in use, e.g. "_kalman_fma"
+_kalman = importlib.import_module(f"tracker.{KERNELS}")
 
 MAX_STATE = 9           #: largest state dimension the kernels take (src_cython/_linalg.pxd MAXN)
 MAX_MEASUREMENT = 6     #: largest measurement dimension (MAXM)

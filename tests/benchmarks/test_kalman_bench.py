@@ -15,7 +15,14 @@ import pytest
 from filterpy.kalman import KalmanFilter
 
 from kalman_inputs import cv_process_noise, cv_transition, position_tracks, spd
-from tracker import _kalman, reference
+import importlib
+
+from tracker import kalman, reference
+
+_kalman = kalman._kalman                      # the build tracker.kalman chose
+IMPLEMENTATIONS = {"compiled": _kalman, "numpy": reference}
+if kalman.KERNELS != "_kalman":               # also time the portable build
+    IMPLEMENTATIONS["compiled (portable)"] = importlib.import_module("tracker._kalman")
 
 SIZES = [1_000, 10_000, 100_000]
 FILTERPY_MAX = 10_000          # a Python loop over objects beyond this only costs CI time
@@ -59,13 +66,13 @@ def filterpy_loop(filters, z):
 
 
 @pytest.mark.parametrize("N", SIZES)
-@pytest.mark.parametrize("impl", ["compiled", "numpy"])
+@pytest.mark.parametrize("impl", list(IMPLEMENTATIONS))
 def test_predict_update(benchmark, impl, N):
     benchmark.group = f"predict+update N={N}"
-    kernels = _kalman if impl == "compiled" else reference
+    kernels = IMPLEMENTATIONS[impl]
     rounds = 20 if N < 100_000 else 5
     x, status = benchmark.pedantic(predict_update, setup=lambda: ((kernels,) + inputs(N), {}),
-                                   rounds=rounds if impl == "compiled" else max(3, rounds // 4))
+                                   rounds=rounds if impl != "numpy" else max(3, rounds // 4))
     assert (status == 0).all() and np.isfinite(x).all()
     # the same numbers whichever implementation ran
     want, _ = predict_update(_kalman if impl == "numpy" else reference, *inputs(N))
