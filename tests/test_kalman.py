@@ -84,7 +84,7 @@ def test_update_matches_reference(build, N, n, m, seed):
     outs = [((N, m, m), np.float64), ((N,), np.float64), ((N,), np.int8)]
     got, want = both(build, "update", x, P, H, R, y, outputs=outs)
     for g, w in zip(got[:2] + got[5:7], want[:2] + want[5:7]):
-        close(g, w, rtol=1e-8)
+        close(g, w, rtol=1e-9)
     assert (got[7] == 0).all() and (want[7] == 0).all()
     assert_spd(got[1])
 
@@ -101,7 +101,7 @@ def test_kf_update_matches_reference(build, N, n, m, seed):
     outs = [((N, m, m), np.float64), ((N,), np.float64), ((N,), np.int8)]
     got, want = both(build, "kf_update", x, P, H, R, z, outputs=outs)
     for g, w in zip(got[:2] + got[5:7], want[:2] + want[5:7]):
-        close(g, w, rtol=1e-8)
+        close(g, w, rtol=1e-9)
     assert (got[7] == 0).all() and (want[7] == 0).all()
 
 
@@ -125,9 +125,9 @@ def test_pda_update_matches_reference(build, N, m, seed):
     outs = [((N, m, m), np.float64), ((N,), np.int8)]
     got, want = both(build, "pda_update", x, P, H, R, innovations, beta, beta_none, offsets,
                      outputs=outs)
-    close(got[0], want[0], rtol=1e-8)
-    close(got[1], want[1], rtol=1e-8)
-    close(got[8], want[8], rtol=1e-8)
+    close(got[0], want[0], rtol=1e-9)
+    close(got[1], want[1], rtol=1e-9)
+    close(got[8], want[8], rtol=1e-9)
     assert (got[9] == 0).all()
     assert_spd(got[1])
 

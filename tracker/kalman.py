@@ -205,7 +205,7 @@ def update(x: np.ndarray, P: np.ndarray, H, R, innovation):
               P^+ = (I - K H) P (I - K H)^T + K R K^T
 
     The Joseph form keeps P symmetric positive definite whatever the round-off
-    in K. K is formed by a Cholesky solve, never an inverse. Bar-Shalom, Li &
+    in K. K is formed by an LDL' solve, never an inverse. Bar-Shalom, Li &
     Kirubarajan (2001), eq. 5.2.3-9 to 5.2.3-18.
     """
     N, n = _state(x, P)
