@@ -17,26 +17,27 @@ def main(path: str) -> None:
         runs = json.load(f)
     rows = {}
     for b in runs["benchmarks"]:
-        m = re.search(r"N=(\d+)", b["group"] or "")
+        m = re.match(r"(.*?) ?N=(\d+)$", b["group"] or "")
         if not m:
             continue
-        N = int(m.group(1))
+        key = (m.group(1), int(m.group(2)))            # (what, N tracks)
         impl = b["params"].get("impl", "filterpy loop") if b["params"] else "filterpy loop"
-        rows.setdefault(N, {})[impl] = b["stats"]["median"]
+        rows.setdefault(key, {})[impl] = b["stats"]["median"]
     info = runs["machine_info"]
     print(f"Machine: {info['cpu'].get('brand_raw', platform.processor())}, "
           f"{info['cpu'].get('count', '?')} cores, Python {info['python_version']}, "
           f"one core (no threads), {runs['datetime'][:10]}.\n")
-    print("| N tracks | implementation | median per call | per track | vs compiled |")
-    print("| ---: | --- | ---: | ---: | ---: |")
-    for N in sorted(rows):
-        base = rows[N].get("compiled")
+    print("| kernels | N tracks | implementation | median per call | per track | vs compiled |")
+    print("| --- | ---: | --- | ---: | ---: | ---: |")
+    for what, N in sorted(rows, key=lambda k: (k[0] != "predict+update", k)):
+        times = rows[(what, N)]
+        base = times.get("compiled")
         for impl in ("compiled", "compiled (portable)", "numpy", "filterpy loop"):
-            if impl not in rows[N]:
+            if impl not in times:
                 continue
-            t = rows[N][impl]
+            t = times[impl]
             ratio = f"{t / base:.1f}x" if base else ""
-            print(f"| {N:,} | {impl} | {t * 1e3:.2f} ms | {t / N * 1e9:.0f} ns | {ratio} |")
+            print(f"| {what} | {N:,} | {impl} | {t * 1e3:.2f} ms | {t / N * 1e9:.0f} ns | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -108,3 +108,38 @@ def test_compiled_kernels_do_not_allocate_per_track():
     # a per-track allocation of even one double would add 800 kB at N = 100,000
     assert peaks[100_000] <= peaks[1_000] + 1024, peaks
     assert peaks[100_000] < 16 * 1024, peaks
+
+
+def pda_inputs(N, seed=0, m=4, per_track=3):
+    """Radar-sized PDA problem: N tracks, m = 4 (range, az, el, range-rate), a few
+    gated detections per track with association probabilities summing to 1."""
+    rng = np.random.default_rng(seed)
+    x, P, *_ = position_tracks(rng, N)
+    H = np.ascontiguousarray(rng.normal(size=(N, m, 6)) * (rng.random((N, m, 6)) < 0.5))
+    H[:, :, :3] += np.eye(m, 3)                          # keep S well posed
+    R = spd(rng, N, m, scale=1e4, cond=100.0)
+    counts = rng.integers(0, 2 * per_track, size=N)
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.intp)
+    innovations = rng.normal(scale=100.0, size=(offsets[-1], m))
+    weights = rng.uniform(0.05, 1.0, size=offsets[-1])
+    beta_none = rng.uniform(0.05, 0.5, size=N)
+    totals = np.bincount(np.repeat(np.arange(N), counts), weights, minlength=N)
+    totals = np.where(counts > 0, totals, 1.0)
+    beta = weights * np.repeat((1.0 - beta_none) / totals, counts)
+    beta_none = np.where(counts > 0, beta_none, 1.0)
+    S, status = np.full((N, m, m), 0.0), np.full(N, 0, np.int8)
+    return x, P, H, R, innovations, beta, beta_none, offsets, S, status
+
+
+@pytest.mark.parametrize("N", [300, 10_000])
+@pytest.mark.parametrize("impl", list(IMPLEMENTATIONS))
+def test_pda_update(benchmark, impl, N):
+    benchmark.group = f"pda_update m=4 N={N}"
+    kernels = IMPLEMENTATIONS[impl]
+    run = benchmark.pedantic(lambda *a: (kernels.pda_update(*a), a)[1],
+                             setup=lambda: (pda_inputs(N), {}), rounds=10 if impl != "numpy" else 3)
+    x, P, status = run[0], run[1], run[-1]
+    assert (status == 0).all() and np.isfinite(P).all()
+    want = pda_inputs(N)
+    (reference if impl != "numpy" else _kalman).pda_update(*want)
+    np.testing.assert_allclose(x, want[0], rtol=1e-9, atol=1e-9 * np.abs(want[0]).max())
