@@ -208,7 +208,9 @@ def test_writer_wraps_azimuth_into_0_360(tmp_path):
 # ---------------------------------------------------------------- malformed
 
 BAD_SECOND_SCAN = [
-    ("invalid JSON", '{"type": "scan",', "invalid JSON: Expecting property name"),
+    ("invalid JSON", '{"type": "scan",', "invalid JSON: Expecting property name enclosed in "
+     "double quotes at column 17"),
+    ("trailing data", '{"type": "scan"} x', "invalid JSON: Extra data at column 18"),
     ("NaN literal", '{"type": "scan", "t": NaN, "sensor": "r", "detections": []}',
      "invalid JSON: NaN is not JSON (RFC 8259)"),
     ("Infinity literal", '{"type": "scan", "t": 1, "sensor": "r", "detections": '
@@ -291,6 +293,14 @@ BAD_SECOND_SCAN = [
     ("truth seen_by", {"type": "truth", "t": 1, "id": "a", "kind": "aircraft", "lat": 1,
                        "lon": 0, "alt": 0, "vel_enu": [0, 0, 0], "seen_by": ["r", "x"]},
      'seen_by[1]: unknown sensor "x" (not in the header)'),
+    ("seen_by not ids", {"type": "truth", "t": 1, "id": "a", "kind": "aircraft", "lat": 1,
+                         "lon": 0, "alt": 0, "vel_enu": [0, 0, 0], "seen_by": ["r", ["r"]]},
+     'seen_by[1]: unknown sensor ["r"] (not in the header)'),
+    ("time past year 9999", scan(t=1e300),
+     "t: expected UTC seconds since the Unix epoch in years 1 to 9999, got 1e+300"),
+    ("time before year 1", {"type": "event", "t": -7e10, "id": "a", "event": "impact",
+                            "lat": 1, "lon": 2},
+     "t: expected UTC seconds since the Unix epoch in years 1 to 9999, got -70000000000.0"),
     ("truth id", {"type": "truth", "t": 1, "id": 4, "kind": "aircraft", "lat": 1,
                   "lon": 0, "alt": 0, "vel_enu": [0, 0, 0]},
      "id: expected a non-empty string, got 4"),
@@ -329,6 +339,15 @@ BAD_HEADER = [
     ("position site", sensors(4, site=SITE),
      "sensors[4].site: a position sensor reports geodetic positions and has no site"),
     ("sensor id", sensors(2, id=""), 'sensors[2].id: expected a non-empty string, got ""'),
+    ("sigma zero in radians", sensors(3, sigma={"az_deg": 5e-324, "el_deg": 0.1}),
+     "sensors[3].sigma.az_deg: out of range: its variance is not a positive finite float, "
+     "got 5e-324"),
+    ("variance overflows", sensors(1, sigma={"range_m": 1e200, "az_deg": 0.2, "el_deg": 0.4}),
+     "sensors[1].sigma.range_m: out of range: its variance is not a positive finite float, "
+     "got 1e+200"),
+    ("clutter overflows in radians", sensors(0, clutter_density=1e307),
+     "sensors[0].clutter_density: out of range: too large once per rad² instead of per deg², "
+     "got 1e+307"),
 ]
 
 
@@ -369,7 +388,81 @@ def test_missing_file(tmp_path):
     assert str(err.value) == f"{tmp_path / 'nofile.jsonl'}: no such file"
 
 
+def test_line_longer_than_the_limit_is_malformed_and_not_held(tmp_path):
+    lines = [HEADER, SCAN, scan(detections=[det()] * 40), SCAN]
+    path = write(tmp_path, lines)
+    delivered = []
+    with pytest.raises(InputError) as err:
+        with RecordingReader(path, max_line_bytes=2000) as reader:
+            delivered.extend(reader)
+    assert str(err.value) == f"{path}:3: line longer than 2000 bytes"
+    assert len(delivered) == 1
+    # a file without a line break stops at the limit, not at the end of the file
+    path.write_bytes(json.dumps(HEADER).encode() + b" " * 10_000)
+    with pytest.raises(InputError, match=r":1: line longer than 4096 bytes$"):
+        read(path, max_line_bytes=4096)
+
+
+def test_a_line_at_the_limit_is_read(tmp_path):
+    path = write(tmp_path, [HEADER, SCAN])
+    longest = max(len(line) for line in path.read_bytes().splitlines(keepends=True))
+    assert len(read(path, max_line_bytes=longest)[1]) == 1
+
+
+def test_unreadable_file_is_one_input_error(tmp_path, monkeypatch):
+    def denied(path, mode):
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr("tracker.recording.open", denied, raising=False)   # root reads anything
+    with pytest.raises(InputError) as err:
+        read(tmp_path / "r.jsonl")
+    assert str(err.value) == f"{tmp_path / 'r.jsonl'}: cannot read: Permission denied"
+
+
+def test_directory_is_one_input_error(tmp_path):
+    with pytest.raises(InputError) as err:
+        read(tmp_path)
+    assert str(err.value) == f"{tmp_path}: is a directory, not a recording"
+
+
 # ---------------------------------------------------------------- what is not malformed
+
+def test_units_are_converted_where_they_enter(tmp_path):
+    # hand-worked: degrees -> radians; clutter per deg² -> per rad² for the two angle axes
+    per_rad2 = (180.0 / math.pi) ** 2
+    hdr = header(sensors=[
+        {**SENSORS[0], "clutter_density": 2e-12},
+        {**SENSORS[1], "clutter_density": 4e-9},                     # radar without rr
+        {**SENSORS[3], "clutter_density": 0.5},
+        {**SENSORS[4], "clutter_density": 1e-15}])
+    lines = [hdr, scan(sector={"az_deg": [350, 10], "range_m": [0, 1e5]}),
+             scan(sensor="s", detections=[{"az_deg": 270.0, "el_deg": -80.0}]),
+             scan(sensor="p", detections=[{"lat": 36.5, "lon": -120.0, "alt": 5.0}])]
+    reader, (radar, los, position) = read(write(tmp_path, lines))
+    got = reader.header.sensors
+    assert got["r"].sigma == pytest.approx({"range": 60.0, "az": 0.15 * math.pi / 180,
+                                            "el": 0.3 * math.pi / 180, "rr": 1.5}, rel=1e-15)
+    assert got["r"].clutter_density == pytest.approx(2e-12 * per_rad2, rel=1e-15)
+    assert got["q"].clutter_density == pytest.approx(4e-9 * 3282.806350011744, rel=1e-15)
+    assert got["s"].clutter_density == pytest.approx(0.5 * 3282.806350011744, rel=1e-15)
+    assert got["p"].clutter_density == 1e-15 and got["p"].sigma == {"h": 300.0, "v": 150.0}
+    assert got["r"].site.lat_rad == pytest.approx(36.92 * math.pi / 180, rel=1e-15)
+    assert_allclose(radar.detections[0], [1000.0, 10 * math.pi / 180, math.pi / 180, -3.0],
+                    rtol=1e-15)
+    assert_allclose(radar.sector.az_rad, [350 * math.pi / 180, 10 * math.pi / 180], rtol=1e-15)
+    assert_allclose(los.detections, [[1.5 * math.pi, -80 * math.pi / 180]], rtol=1e-15)
+    assert_allclose(position.detections, [[36.5 * math.pi / 180, -120 * math.pi / 180, 5.0]],
+                    rtol=1e-15)
+
+
+def test_byte_order_mark_before_the_header_is_ignored(tmp_path):
+    path = write(tmp_path, [HEADER, SCAN])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    reader, got = read(path)
+    assert reader.header.sensors.keys() == {s["id"] for s in SENSORS} and len(got) == 1
+    path.write_bytes(path.read_bytes() + b"\xef\xbb\xbf" + json.dumps(SCAN).encode())
+    with pytest.raises(InputError, match=r":3: invalid JSON: Expecting value at column 1$"):
+        read(path)                                   # only line 1 may start with one
+
 
 def test_out_of_order_and_duplicate_scans_are_passed_on_and_counted(tmp_path):
     lines = [HEADER, scan(t=10.0), scan(t=20.0), scan(t=15.0), scan(t=20.0),
@@ -498,6 +591,26 @@ def test_mutated_scans_only_raise_input_error(tmp_path, sensor, field, value, in
         else:
             target[field] = new
         assert_reads_or_fails_cleanly(tmp_path, [HEADER, SCAN, record])
+
+
+TRUTH = {"type": "truth", "t": 1.0, "id": "a", "kind": "aircraft", "lat": 1.0, "lon": 2.0,
+         "alt": 3.0, "vel_enu": [1.0, 2.0, 3.0], "seen_by": ["r", "s"]}
+EVENT = {"type": "event", "t": 1.0, "id": "a", "event": "impact", "lat": 1.0, "lon": 2.0}
+
+
+@given(record=st.sampled_from([TRUTH, EVENT]),
+       field=st.sampled_from(sorted(TRUTH.keys() | EVENT.keys())),
+       value=json_values() | st.just("DELETE"), index=st.integers(0, 2))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_mutated_truth_and_events_only_raise_input_error(tmp_path, record, field, value, index):
+    record = copy.deepcopy(record)
+    if value == "DELETE":
+        record.pop(field, None)
+    elif isinstance(record.get(field), list) and index < len(record[field]):
+        record[field][index] = value             # one item: seen_by[1] = ["r"], vel_enu[0] = {}
+    else:
+        record[field] = value
+    assert_reads_or_fails_cleanly(tmp_path, [HEADER, record])
 
 
 @given(sensor=st.integers(0, 4), field=st.sampled_from(["id", "kind", "site", "sigma", "pd",

@@ -10,6 +10,7 @@ The format as implemented, with every rule, is in docs/formats.md.
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import heapq
 import io
@@ -18,6 +19,7 @@ import math
 import os
 import zlib
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Iterator, Mapping
 
 import numpy as np
@@ -35,6 +37,9 @@ EVENT_KINDS = ("launch", "failure", "impact")
 #: how far behind a sensor's latest scan time a duplicate (sensor, t) is still
 #: detected; older scans are past any sensible out-of-order lag of the tracker
 DUPLICATE_WINDOW_S = 3600.0
+#: the longest line the reader takes, newline included: a scan of a million
+#: detections fits; a file with no line breaks (or a gzip bomb) does not fill memory
+MAX_LINE_BYTES = 128 * 1024 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _DEG2 = (180.0 / math.pi) ** 2        # per deg² -> per rad²
@@ -151,13 +156,17 @@ class RecordingReader:
         Duplicates are detected among each sensor's scans no more than this
         far behind its latest scan time, which bounds the memory the check
         needs to the scans of one window.
+    max_line_bytes : int
+        A longer line is malformed; this bounds the memory of one line.
     """
 
-    def __init__(self, path: str | os.PathLike, *, duplicate_window_s: float = DUPLICATE_WINDOW_S):
+    def __init__(self, path: str | os.PathLike, *, duplicate_window_s: float = DUPLICATE_WINDOW_S,
+                 max_line_bytes: int = MAX_LINE_BYTES):
         self.path = os.fspath(path)
         self.counts = ReadCounts()
         self.line = 0
         self._window = float(duplicate_window_s)
+        self._max_line = int(max_line_bytes)
         self._latest_t = -math.inf
         self._recent: dict[str, tuple[set[float], list[float], list[float]]] = {}
         self._file = _open_input(self.path)
@@ -188,10 +197,14 @@ class RecordingReader:
                 yield record
 
     def _raw_lines(self) -> Iterator[bytes]:
+        readline, limit = self._file.readline, self._max_line
         try:
-            for raw in self._file:
+            for raw in iter(partial(readline, limit), b""):
                 self.line += 1
                 self.counts.lines = self.line
+                if len(raw) == limit and raw[-1:] != b"\n":
+                    raise InputError(f"line longer than {limit} bytes", path=self.path,
+                                     line=self.line)
                 yield raw
         except EOFError:
             raise InputError(f"truncated gzip file after line {self.line}", path=self.path) from None
@@ -203,6 +216,8 @@ class RecordingReader:
         raw = next(self._lines, None)
         if raw is None:
             raise InputError("empty file: line 1 must be the recording header", path=self.path)
+        if raw.startswith(codecs.BOM_UTF8):      # RFC 8259 sec. 8.1: a parser may ignore it
+            raw = raw[len(codecs.BOM_UTF8):]
         try:
             return _parse_header(_decode(raw))
         except InputError as e:
@@ -267,7 +282,11 @@ def _decode(raw: bytes) -> dict | None:
         value = _DECODER.decode(line)
     except RecursionError:
         v.fail(None, "invalid JSON: nested too deeply")
-    except ValueError as e:
+    except json.JSONDecodeError as e:
+        # a column of this line: json's own "line 2 column 1" counts the line break
+        column = min(e.pos, len(line.rstrip("\r\n"))) + 1
+        v.fail(None, f"invalid JSON: {e.msg} at column {column}")
+    except ValueError as e:                  # NaN, Infinity, an integer of 4,300+ digits
         v.fail(None, f"invalid JSON: {e}")
     if type(value) is not dict:
         v.fail(None, f"expected a JSON object, got {v.shown(value)}")
@@ -329,6 +348,9 @@ def _parse_sensor(value: Any, where: str) -> Sensor:
             v.fail(path, "missing")
         internal, factor = _SIGMA_NAMES[name]
         sigma[internal] = v.positive(given[name], path) * factor
+        if not 0.0 < sigma[internal] * sigma[internal] < math.inf:    # R holds the variance
+            v.fail(path, f"out of range: its variance is not a positive finite float, "
+                   f"got {v.shown(given[name])}")
     foreign = set(given) - set(SIGMA_FIELDS[kind]) & set(_SIGMA_NAMES)
     if foreign:
         v.fail(f"{where}.sigma.{sorted(foreign)[0]}", f"not a sigma of a {kind} sensor")
@@ -339,6 +361,9 @@ def _parse_sensor(value: Any, where: str) -> Sensor:
             optional[name] = check(record[name], f"{where}.{name}")
     if "clutter_density" in optional and kind != "position":
         optional["clutter_density"] *= _DEG2          # two angle axes, per deg -> per rad
+        if optional["clutter_density"] == math.inf:
+            v.fail(f"{where}.clutter_density", "out of range: too large once per rad² "
+                   f"instead of per deg², got {v.shown(record['clutter_density'])}")
     return Sensor(id=sensor_id, kind=kind, site=site, sigma=sigma,
                   extra=_extra(record, _SENSOR_KEYS), **optional)
 
@@ -347,11 +372,11 @@ def _parse_truth(record: dict, sensors: Mapping[str, Sensor], line: int) -> Trut
     seen_by = record.get("seen_by")
     if seen_by is not None:
         for i, sensor in enumerate(v.array(seen_by, "seen_by")):
-            if sensor not in sensors:
+            if type(sensor) is not str or sensor not in sensors:     # a list is not hashable
                 v.fail(f"seen_by[{i}]", f"unknown sensor {v.shown(sensor)} (not in the header)")
         seen_by = tuple(seen_by)
     return Truth(
-        t=v.finite(v.get(record, "t", "t"), "t"),
+        t=v.timestamp(v.get(record, "t", "t"), "t"),
         id=v.text(v.get(record, "id", "id"), "id"),
         kind=v.text(v.get(record, "kind", "kind"), "kind"),
         lat_rad=math.radians(v.external(v.get(record, "lat", "lat"), "lat", "lat")),
@@ -362,7 +387,7 @@ def _parse_truth(record: dict, sensors: Mapping[str, Sensor], line: int) -> Trut
 
 
 def _parse_event(record: dict, line: int) -> Event:
-    t = v.finite(v.get(record, "t", "t"), "t")
+    t = v.timestamp(v.get(record, "t", "t"), "t")
     event_id = v.text(v.get(record, "id", "id"), "id")
     event = v.get(record, "event", "event")
     if event not in EVENT_KINDS:

@@ -74,7 +74,7 @@ class ScanParser:
         self._range_rate: dict[str, tuple[bool, int]] = {}   # sensor -> (reports rr, line)
 
     def parse(self, record: dict, line: int) -> Scan:
-        t = v.finite(v.get(record, "t", "t"), "t")
+        t = v.timestamp(v.get(record, "t", "t"), "t")
         sensor_id = v.get(record, "sensor", "sensor")
         sensor = self.sensors.get(sensor_id) if type(sensor_id) is str else None
         if sensor is None:

@@ -30,6 +30,10 @@ BOUNDS: dict[str, tuple[float, float, bool]] = {
     "rr_mps": (-INF, INF, False),
 }
 
+#: UTC seconds since the Unix epoch of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the
+#: times a UTC date names; beyond them no clock reads, and time steps could overflow
+TIME_RANGE = (-62_135_596_800.0, 253_402_300_799.0)
+
 _MISSING = object()
 
 
@@ -86,6 +90,14 @@ def external(value: Any, field: str, name: str) -> float:
     """A value of the external field ``name`` (``az_deg``, ``lat``, ...), checked by ``BOUNDS``."""
     low, high, high_open = BOUNDS[name]
     return bounded(value, field, low, high, high_open)
+
+
+def timestamp(value: Any, field: str) -> float:
+    """A time ``t``: UTC seconds since the Unix epoch, within ``TIME_RANGE`` (years 1 to 9999)."""
+    t = finite(value, field)
+    if TIME_RANGE[0] <= t <= TIME_RANGE[1]:
+        return t
+    fail(field, f"expected UTC seconds since the Unix epoch in years 1 to 9999, got {shown(value)}")
 
 
 def positive(value: Any, field: str) -> float:
