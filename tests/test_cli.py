@@ -141,3 +141,47 @@ def test_closed_pipe_is_quiet(tmp_path):
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0
     assert first.startswith(str(path).encode()) and err == b""
+
+
+def test_unknown_sensor_field_named_mount_does_not_replace_the_mount(tmp_path, capsys):
+    sensor = {**HEADER["sensors"][0], "mount": 5}
+    path = write(tmp_path / "m.jsonl", [{**HEADER, "sensors": [sensor]}])
+    status, out, err = run(capsys, "info", str(path))
+    assert (status, err) == (0, "")
+    assert "  r: radar, fixed at 36.9000, 50.6000, 20 m; sigma " in out
+
+
+def test_lone_surrogate_in_an_id_is_printed_escaped(tmp_path):
+    # valid JSON ("\ud800"), but not encodable as UTF-8: printing it must not crash
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({**HEADER, "sensors": [{**HEADER["sensors"][0], "id": "\ud800"}]})
+                    + "\n")
+    done = _airtrack("info", str(path))
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert b"  \\ud800: radar, fixed" in done.stdout
+    as_json = _airtrack("info", "--json", str(path))
+    assert json.loads(as_json.stdout)["sensors"][0]["id"] == "\ud800"
+
+
+@pytest.mark.parametrize("t", [1e300, -1e300])
+def test_time_no_clock_can_show_is_bad_input(tmp_path, t):
+    scans = [{"type": "scan", "t": 0.0, "sensor": "r", "detections": []},
+             {"type": "scan", "t": t, "sensor": "r", "detections": []}]
+    path = write(tmp_path / "t.jsonl", [HEADER] + scans)
+    done = _airtrack("info", "--json", str(path))
+    assert done.returncode == 2 and b"Traceback" not in done.stderr
+    assert done.stderr.decode() == (f"airtrack: {path}:3: t: expected UTC seconds since the "
+                                    f"Unix epoch in years 1 to 9999, got {t:g}\n")
+
+
+def test_extreme_accepted_values_still_give_strict_json(tmp_path, capsys):
+    earliest, latest = -62_135_596_800.0, 253_402_300_799.0
+    sensor = {**HEADER["sensors"][0], "clutter_density": 1e300 / 3283.0}
+    scans = [{"type": "scan", "t": t, "sensor": "r", "detections": []} for t in (earliest, latest)]
+    path = write(tmp_path / "x.jsonl", [{**HEADER, "sensors": [sensor]}] + scans)
+    status, out, err = run(capsys, "info", "--json", str(path))
+    assert (status, err) == (0, "")
+    summary = json.loads(out)
+    assert summary["time"]["first_utc"] == "0001-01-01T00:00:00.000Z"
+    assert summary["time"]["last_utc"] == "9999-12-31T23:59:59.000Z"
+    assert summary["time"]["span_s"] == latest - earliest

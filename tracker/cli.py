@@ -102,7 +102,9 @@ def _utc(t: float) -> str:
 def _sensor_summary(sensor: Sensor) -> dict:
     """A sensor as its header describes it (degrees), and how it is mounted."""
     mount = "moving" if sensor.moving else "fixed" if sensor.site else "no site"
-    return {"mount": mount, **sensor_json(sensor)}
+    summary = {"mount": mount, **sensor_json(sensor)}
+    summary["mount"] = mount            # over an unknown header field of that name
+    return summary
 
 
 def _format_summary(s: dict) -> str:
@@ -146,7 +148,8 @@ def run_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
     else:
-        print(_format_summary(summary))
+        # JSON may spell a lone surrogate, "\ud800", which UTF-8 cannot encode
+        print(_format_summary(summary).encode("utf-8", "backslashreplace").decode("utf-8"))
     return 0
 
 
