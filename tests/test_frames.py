@@ -157,6 +157,8 @@ def test_wrap_pi_and_two_pi():
 def test_radar_horizon_scenario_example():
     # SCENARIO.md: an antenna at 20 m sees a 50 m target out to about 47 km
     assert abs(frames.radar_horizon_range(20.0, 50.0) - 47e3) < 1e3
+    # by hand, on the IUGG mean radius: sqrt(2 * 4/3 * 6,371,008.8 m * h) for h = 20, 50 m
+    assert_allclose(frames.radar_horizon_range(20.0, 50.0), 18_433.316 + 29_145.632, rtol=1e-7)
     # the textbook shortcut d[km] = 4.12 (sqrt(h1[m]) + sqrt(h2[m])) for k = 4/3
     assert_allclose(frames.radar_horizon_range(20.0, 50.0),
                     4.12e3 * (np.sqrt(20.0) + np.sqrt(50.0)), rtol=2e-3)

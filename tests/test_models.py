@@ -353,6 +353,18 @@ def test_measurement_model_from_sensor():
         models.measurement_model(sensor("los", {"az": 1e-5}))
 
 
+def test_moving_radar_with_range_rate_needs_its_velocity():
+    moving = Sensor(id="aew", kind="radar", site=None,
+                    sigma={"range": 60.0, "az": 0.002, "el": 0.004, "rr": 1.5})
+    still = Site(AEW_SITE.lat_rad, AEW_SITE.lon_rad, AEW_SITE.alt_m)
+    with pytest.raises(ValueError, match="moving and reports range-rate: site.vel_enu"):
+        models.measurement_model(moving, still)
+    assert models.measurement_model(moving, still, range_rate=False).dim == 3
+    assert models.measurement_model(moving, AEW_SITE).dim == 4
+    fixed = Sensor(id="gr", kind="radar", site=RADAR_SITE, sigma=moving.sigma)
+    assert models.measurement_model(fixed).dim == 4      # a fixed site is still in ECEF
+
+
 def test_moving_site_velocity_is_rotated_to_ecef():
     radar = models.Radar(AEW_SITE)
     _, velocity = radar.site_ecef

@@ -503,8 +503,9 @@ def measurement_model(sensor: Sensor, site: Site | None = None, *,
     sensor : tracker.scan.Sensor
         Kind and sigmas (internal units: m, rad, m/s).
     site : tracker.scan.Site, optional
-        The scan's site; required for a moving sensor, and wins over the
-        sensor's fixed site when given.
+        The scan's site; required for a moving sensor (with ``vel_enu`` for
+        a moving radar's range-rate), and wins over the sensor's fixed site
+        when given.
     range_rate : bool, optional
         Radar only: whether detections carry range-rate (``Scan.has_range_rate``).
         Default: when the sensor has an ``rr`` sigma.
@@ -531,5 +532,9 @@ def measurement_model(sensor: Sensor, site: Site | None = None, *,
         return LineOfSight(site, sigma_az=sig("az"), sigma_el=sig("el"))
     if range_rate is None:
         range_rate = "rr" in sigma
+    if range_rate and sensor.moving and site.vel_enu is None:
+        # a still site would be assumed, and every range-rate off by the radar's own speed
+        raise ValueError(f"sensor {sensor.id!r} is moving and reports range-rate: "
+                         "site.vel_enu is required")
     return Radar(site, sigma_range=sig("range"), sigma_az=sig("az"), sigma_el=sig("el"),
                  sigma_rr=sig("rr") if range_rate else None)
