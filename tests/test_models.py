@@ -396,3 +396,10 @@ def test_exactly_overhead_stays_finite():
     for model in (models.Radar(site), models.LineOfSight(site)):
         assert_allclose(model.h(x)[0, 1 if model.dim == 2 else 2], np.pi / 2)
         assert np.isfinite(model.h(x)).all() and np.isfinite(model.jacobian(x)).all()
+
+
+def test_target_at_the_site_stays_finite():
+    at_site = state_at(AEW_SITE, [0.0, 0.0, 0.0], [30.0, 0.0, 0.0])
+    for model in (models.Radar(AEW_SITE), models.LineOfSight(AEW_SITE)):
+        assert np.isfinite(model.h(at_site)).all() and np.isfinite(model.jacobian(at_site)).all()
+    assert models.Radar(AEW_SITE).h(at_site)[0, 0] < 1e-6

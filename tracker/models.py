@@ -389,7 +389,9 @@ class Radar(_SiteMeasurement):
         columns = [rng, frames.wrap_two_pi(np.arctan2(enu[:, 0], enu[:, 1])),
                    np.arctan2(enu[:, 2], horizontal)]
         if self.sigma_rr is not None:
-            columns.append(np.einsum("ni,ni->n", d, x[:, 3:] - self._velocity) / rng)
+            # a target at the site itself has rr = 0 (not 0/0), as the Jacobian assumes
+            columns.append(np.einsum("ni,ni->n", d, x[:, 3:] - self._velocity)
+                           / np.maximum(rng, _MIN_HORIZONTAL_M))
         return np.stack(columns, axis=1)
 
     def jacobian(self, x) -> np.ndarray:
