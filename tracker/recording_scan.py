@@ -92,7 +92,8 @@ class ScanParser:
             site = parse_site(record["site"])
         elif sensor.moving:
             v.fail("site", f"missing: sensor {v.shown(sensor.id)} is moving (no site in the header)")
-        if range_rate and sensor.moving and site.vel_enu is None:
+        # an empty scan carries no range-rate to interpret, so it needs no velocity
+        if range_rate and detections and sensor.moving and site.vel_enu is None:
             v.fail("site.vel_enu", "missing: a moving radar that reports rr_mps gives its velocity")
 
         sector = None
