@@ -659,8 +659,8 @@ def test_sample_has_every_sensor_shape():
 def test_empty_scan_of_a_moving_radar_needs_no_velocity(tmp_path):
     # no detections: no range-rate to interpret, so DESIGN.md asks for no vel_enu
     site = {"lat": 36, "lon": 51, "alt": 9e3}
-    path = write(tmp_path, [HEADER, scan(sensor="m", site=site, detections=[]),
-                            scan(sensor="m", t=101.0, site=MOVING_SITE)])
+    path = write(tmp_path, [HEADER, scan(sensor="m", site=MOVING_SITE),
+                            scan(sensor="m", t=101.0, site=site, detections=[])])
     _, records = read(path)
-    assert [len(r) for r in records] == [0, 2]
-    assert records[0].site.vel_enu is None
+    assert [len(r) for r in records] == [2, 0]
+    assert records[1].site.vel_enu is None
