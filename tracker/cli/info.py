@@ -1,32 +1,16 @@
-"""The ``airtrack`` command: argument parsing and the wiring of every subcommand.
-
-This is the composition root (DESIGN.md, "The house"). Bad input ends a
-command with one line ``airtrack: PATH:LINE: FIELD: PROBLEM`` on stderr and
-exit status 2; argparse's usage errors keep argparse's form and status 2.
-"""
+"""``airtrack info REC``: validate a recording and summarise it."""
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from collections import Counter
 from datetime import datetime, timezone
 
-from . import __version__
-from .errors import InputError
-from .recording import Event, RecordingReader, Truth, sensor_json
-from .scan import Scan, Sensor
+from ..recording import Event, RecordingReader, Truth, sensor_json
+from ..scan import Scan, Sensor
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="airtrack",
-        description="Air-surveillance tracking and sensor fusion: radar and satellite "
-                    "detections in, a fused air picture and off-course impact warnings out.")
-    parser.add_argument("--version", action="version", version=f"airtrack {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-
+def add_parser(commands) -> None:
     info = commands.add_parser(
         "info", help="validate a recording and summarise it",
         description="Read a whole recording (.jsonl or .jsonl.gz), check every line, and "
@@ -35,24 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("recording", metavar="REC", help="the recording file")
     info.add_argument("--json", action="store_true", help="print the summary as JSON")
     info.set_defaults(run=run_info)
-    return parser
 
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except InputError as e:
-        print(f"airtrack: {e}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        # The reader of our stdout left (`airtrack info x | head`): not an error.
-        # Point stdout at devnull so the interpreter's final flush stays quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-# ---------------------------------------------------------------- info
 
 def summarise(path: str) -> dict:
     """Read and check a whole recording; its sensors, time span and counts as JSON values."""
@@ -152,6 +119,3 @@ def run_info(args: argparse.Namespace) -> int:
         print(_format_summary(summary).encode("utf-8", "backslashreplace").decode("utf-8"))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
