@@ -10,6 +10,7 @@ from scipy import integrate, stats
 
 from sims.sensors import (AirborneRadar, GroundRadar, InfraredSatellite, PositionFeed,
                           build_sensor, single_look_pd)
+from sims.sensors import truth
 from sims.sensors.radar import RadarConfig
 from sims.sensors.radar_equation import RadarDetection
 from tracker import frames
@@ -33,6 +34,17 @@ class FakeTrajectories:
     alive: np.ndarray
     boosting: np.ndarray
     events: list = field(default_factory=list)
+
+    def at(self, t):
+        """The interface's scalar rule: linear between the two samples around t,
+        alive (boosting) when at both, nothing alive outside the samples."""
+        j = int(np.clip(np.searchsorted(self.t, t, side="right") - 1, 0, self.t.size - 2))
+        w = float(np.clip((t - self.t[j]) / (self.t[j + 1] - self.t[j]), 0.0, 1.0))
+        inside = self.t[0] <= t <= self.t[-1]
+        return ((1 - w) * self.pos[:, j] + w * self.pos[:, j + 1],
+                (1 - w) * self.vel[:, j] + w * self.vel[:, j + 1],
+                self.alive[:, j] & self.alive[:, j + 1] & inside,
+                self.boosting[:, j] & self.boosting[:, j + 1] & inside)
 
 
 def flights(tracks, t, kinds=None, rcs=1.0, boosting=None) -> FakeTrajectories:
@@ -107,6 +119,22 @@ def labelled(scans, flight_id):
 
 def binomial_ok(hits, n, p, z=4.0):
     return abs(hits / n - p) <= z * math.sqrt(max(p * (1 - p), 1e-4) / n)
+
+
+def test_batched_truth_sampling_follows_the_trajectories_at_rule():
+    t = np.arange(T0, T0 + 50.0, 5.0)
+    traj = flights([(36, 44, 37, 45, 100.0), (35, 44, 35, 46, 9000.0)], t)
+    traj.alive[0, :3] = False
+    traj.alive[1, 7:] = False
+    traj.boosting[0, 3:5] = True
+    times = np.concatenate([t, np.random.default_rng(0).uniform(T0 - 5, T0 + 55, 200)])
+    batch = truth.sample(traj, times)
+    for k, tk in enumerate(times):
+        pos, vel, alive, boosting = traj.at(tk)
+        assert batch.pos[k] == pytest.approx(pos, abs=1e-6)
+        assert batch.vel[k] == pytest.approx(vel, abs=1e-9)
+        assert (batch.alive[k].tolist(), batch.boosting[k].tolist()) == \
+            (alive.tolist(), boosting.tolist())
 
 
 # ------------------------------------------------------------------ radar equation

@@ -84,6 +84,7 @@ def build_sensor(spec: Any, path: str) -> SimSensor:
     if kind not in SENSOR_KINDS:
         reader.fail("kind", f"expected one of {', '.join(SENSOR_KINDS)}, got {kind!r}")
     sensor = SENSOR_KINDS[kind].from_spec(reader)
+    reader.text("description", "-")                 # free text for the reader of the file
     reader.finish()
     return sensor
 

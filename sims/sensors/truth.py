@@ -32,11 +32,10 @@ class TruthSample:
 def sample(traj, times) -> TruthSample:
     """Flights' states at ``times`` (K,) UTC s, linearly interpolated.
 
-    Positions and velocities are interpolated linearly between the two samples
-    that bracket each time (as ``Trajectories.at``). A flight is alive (or
-    boosting) at ``t`` when it is so at both bracketing samples, or at the
-    sample itself when ``t`` falls on one; outside the sampled span nothing is
-    alive.
+    The same rule as ``Trajectories.at``, batched: positions and velocities
+    are interpolated linearly between the two samples around each time, a
+    flight is alive (or boosting) when it is so at both of them, and outside
+    the sampled span nothing is alive.
     """
     times = np.atleast_1d(np.asarray(times, dtype=np.float64))
     t = np.asarray(traj.t, dtype=np.float64)
@@ -59,12 +58,8 @@ def sample(traj, times) -> TruthSample:
     # (F, K, 3) -> (K, F, 3)
     pos_k = ((1.0 - w) * pos[:, lower].transpose(1, 0, 2) + w * pos[:, upper].transpose(1, 0, 2))
     vel_k = ((1.0 - w) * vel[:, lower].transpose(1, 0, 2) + w * vel[:, upper].transpose(1, 0, 2))
-    on_lower = (weight == 0.0)[:, None]
-    on_upper = (weight == 1.0)[:, None]
 
     def flag(values):
-        at_lower, at_upper = values[:, lower].T, values[:, upper].T
-        both = at_lower & at_upper
-        return np.where(on_lower, at_lower, np.where(on_upper, at_upper, both)) & inside[:, None]
+        return (values[:, lower] & values[:, upper]).T & inside[:, None]
 
     return TruthSample(pos_k, vel_k, flag(alive), flag(boosting))
