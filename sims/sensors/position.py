@@ -57,8 +57,8 @@ class PositionFeed:
     @property
     def description(self) -> Sensor:
         volume = self.region_area() * (self.clutter_alt_m[1] - self.clutter_alt_m[0])
-        extra = {"region": {"lat": [math.degrees(x) for x in self.lat],
-                            "lon": [math.degrees(x) for x in self.lon]}}
+        extra = {"region": {"lat": [round(math.degrees(x), 9) for x in self.lat],
+                            "lon": [round(math.degrees(x), 9) for x in self.lon]}}
         if self.kinds is not None:
             extra["kinds"] = list(self.kinds)
         return Sensor(id=self.id, kind="position", site=None,

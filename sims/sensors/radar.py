@@ -198,7 +198,7 @@ class SurveillanceRadar:
         extra = {"sectors": cfg.sectors, "r50_m": cfg.detection.r50_m,
                  "rcs_ref_m2": cfg.detection.rcs_ref_m2, "swerling": cfg.detection.swerling,
                  "pfa": cfg.detection.pfa,
-                 "el_band_deg": [math.degrees(e) for e in cfg.el_band_rad]}
+                 "el_band_deg": [round(math.degrees(e), 9) for e in cfg.el_band_rad]}
         if cfg.has_range_rate:
             extra["clutter_rr_max_mps"] = cfg.clutter_rr_max_mps
         extra.update(self._header_extra())
