@@ -1,0 +1,210 @@
+"""Scenario files: the bundled one loads; every kind of bad file gives one located error."""
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+import pytest
+
+from sims.scenario import FAILURE_MODES, list_scenarios, load_scenario
+from tracker.errors import InputError
+
+# A small valid scenario; the malformed cases below each change one thing.
+GOOD = textwrap.dedent("""\
+    format: airtrack-scenario
+    version: 1
+    name: tiny
+    seed: 7
+    start: 2015-10-07T06:00:00Z
+    duration_s: 600
+    truth_period_s: 1
+    surface: {model: ellipsoid}
+    places:
+      ship: {lat: 41.0, lon: 50.5}
+      goal: {lat: 36.0, lon: 38.5}
+    routes:
+      west:
+        - {lat: 38.0, lon: 50.0}
+        - {lat: 36.5, lon: 45.0}
+    flights:
+      - id: m1
+        kind: cruise_missile
+        launch: {t_s: 10, lat: 41.0, lon: 50.5}
+        waypoints:
+          - {lat: 40.0, lon: 50.5}
+          - {lat: 39.0, lon: 50.2}
+        target: goal
+        failure: {mode: engine, after_s: 100}
+      - salvo: s
+        kind: cruise_missile
+        launch: {t_s: 0, at: ship}
+        count: 3
+        interval_s: 20
+        waypoints: [west, {lat: 36.2, lon: 41.0}]
+        targets: [goal]
+        failures:
+          - {missile: 2, mode: drift, t_s: 500, rate_deg_s: 0.1}
+    traffic:
+      airways:
+        - name: AW1
+          points: [{lat: 38.0, lon: 44.0}, {lat: 34.0, lon: 44.5}]
+          interval_s: 300
+      routes:
+        - {id: r1, t_s: 0, waypoints: [ship, goal], alt_m: 10000, speed_mps: 240}
+    sensors:
+      - {id: gr-1, kind: ground_radar, site: {lat: 37, lon: 45, alt: 20},
+         sigma: {range_m: 60, az_deg: 0.15}}
+    expect:
+      type: FeatureCollection
+      features:
+        - type: Feature
+          properties: {role: target_area, name: goal area}
+          geometry:
+            type: Polygon
+            coordinates: [[[38, 35.5], [39, 35.5], [39, 36.5], [38, 36.5], [38, 35.5]]]
+    """)
+
+
+def write(tmp_path, text, name="s.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(text, needle):
+    """1-based line of the first line containing ``needle``."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_bundled_scenario_loads():
+    assert "caspian-2015" in list_scenarios()
+    s = load_scenario("caspian-2015")
+    assert s.name == "caspian-2015"
+    assert len(s.flights) == 26
+    assert all(f.kind == "cruise_missile" for f in s.flights)
+    assert len({(f.origin.lat, f.origin.lon) for f in s.flights}) == 4
+    assert len({f.target for f in s.flights}) == 11
+    assert sorted(f.failure.mode for f in s.flights if f.failure) == \
+        ["drift", "engine", "engine", "guidance"]
+    assert s.start == 1444197600.0                    # 2015-10-07T06:00:00Z
+    assert 6600 <= s.duration_s <= 8400               # about two hours
+    assert s.surface == {"model": "ellipsoid"}
+    kinds = [x.kind for x in s.sensors]
+    assert kinds.count("ground_radar") >= 4 and {"airborne_radar", "infrared_satellite",
+                                                 "position"} <= set(kinds)
+    roles = [f["properties"]["role"] for f in s.expect["features"]]
+    assert roles.count("corridor") == 1 and roles.count("target_area") == 3
+
+
+def test_good_scenario_expands_salvos_routes_and_places(tmp_path):
+    s = load_scenario(write(tmp_path, GOOD))
+    assert [f.id for f in s.flights] == ["m1", "s-01", "s-02", "s-03"]
+    salvo = s.flights[1:]
+    assert [f.launch_t - s.start for f in salvo] == [0.0, 20.0, 40.0]
+    assert all(len(f.waypoints) == 3 for f in salvo)          # route "west" + one point
+    assert salvo[0].target.name == "goal"
+    assert salvo[1].failure.mode == "drift"
+    assert salvo[1].failure.after_s == pytest.approx(480.0)   # t_s 500 - launch at 20
+    assert salvo[0].failure is None and s.flights[0].failure.after_s == 100.0
+    assert math.degrees(s.flights[0].origin.lat) == pytest.approx(41.0)
+    assert s.airliners[0].alt_sea_m == 10000.0 and s.airways[0].directions == "both"
+    assert s.sensors[0].field == "sensors[0]"
+    assert s.sensors[0].line == line_of(GOOD, "id: gr-1")
+    assert s.sensors[0].spec["sigma"] == {"range_m": 60, "az_deg": 0.15}
+
+
+# (old text, new text, field, line marker (None: line 1 or none), words of the problem)
+MALFORMED = [
+    ("seed: 7\n", "", "seed", None, "missing"),
+    ("duration_s: 600", 'duration_s: "long"', "duration_s", "duration_s:", "expected a number"),
+    ("{lat: 39.0, lon: 50.2}", '{lat: "x", lon: 50.2}', "flights[0].waypoints[1].lat",
+     "lat: \"x\"", 'expected a number in [-90, 90], got "x"'),
+    ("{lat: 40.0, lon: 50.5}", "{lat: 95.0, lon: 50.5}", "flights[0].waypoints[0].lat",
+     "lat: 95.0", "in [-90, 90]"),
+    ("mode: engine", "mode: explode", "flights[0].failure.mode", "mode: explode",
+     "expected one of " + ", ".join(FAILURE_MODES)),
+    ("rate_deg_s: 0.1}", "glide_ratio: 3}", "flights[1].failures[0].glide_ratio",
+     "glide_ratio: 3", "unknown field"),
+    ("[39, 36.5], [38, 36.5]", "[38, 36.5], [39, 36.5]", "expect.features[0].geometry",
+     "geometry:", "invalid polygon"),
+    ("[38, 36.5], [38, 35.5]]]", "[38, 36.5], [38.2, 35.5]]]",
+     "expect.features[0].geometry.coordinates[0]", "coordinates:", "not closed"),
+    ("role: target_area", "role: target", "expect.features[0].properties.role",
+     "role: target", "expected one of target_area, corridor"),
+    ("surface: {model: ellipsoid}\n", "surface: {model: ellipsoid}\nsensor: []\n", "sensor",
+     "sensor: []", "unknown field"),
+    ("target: goal", "target: nowhere", "flights[0].target", "target: nowhere",
+     'unknown place "nowhere"'),
+    ("targets: [goal]", "targets: [goal, goal]", "flights[1].targets", "targets: [goal, goal]",
+     "expected 1 or count=3 targets"),
+    ("start: 2015-10-07T06:00:00Z", "start: 2015-10-07T06:00:00", "start", "start:",
+     "time zone"),
+    ("version: 1", "version: 2", "version", "version:", "version 1"),
+    ("count: 3", "count: 2.5", "flights[1].count", "count: 2.5", "expected an integer"),
+    ("name: tiny\n", "name: tiny\nname: again\n", "name", "name: again", "duplicate key"),
+    ("id: r1,", "id: m1,", "traffic.routes[0]", "id: m1,", "used twice"),
+    ("interval_s: 300", "interval_s: 0", "traffic.airways[0].interval_s", "interval_s: 0",
+     "> 0"),
+]
+
+
+@pytest.mark.parametrize("old, new, field, marker, words", MALFORMED,
+                         ids=[case[2] + ":" + case[4][:20] for case in MALFORMED])
+def test_malformed_scenario_names_file_line_and_field(tmp_path, old, new, field, marker, words):
+    assert old in GOOD
+    text = GOOD.replace(old, new, 1)
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    err = info.value
+    assert err.path == str(path)
+    assert err.field == field
+    assert err.line == (line_of(text, marker) if marker else 1)
+    assert words in err.problem
+    assert str(err).startswith(f"{path}:{err.line}: {field}: ")
+
+
+def test_yaml_syntax_error_gives_its_line(tmp_path):
+    text = GOOD.replace("count: 3", "count: [3")
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert info.value.path == str(path)
+    assert info.value.line is not None and info.value.line >= line_of(text, "count: [3")
+    assert "not YAML" in info.value.problem
+
+
+def test_expect_in_a_separate_file(tmp_path):
+    collection = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"role": "corridor", "name": "c"},
+        "geometry": {"type": "Polygon", "coordinates": [[[38, 35], [39, 35], [39, 36], [38, 35]]]}}]}
+    write(tmp_path, json.dumps(collection), "expect.geojson")
+    start = GOOD.index("expect:")
+    text = GOOD[:start] + "expect: expect.geojson\n"
+    s = load_scenario(write(tmp_path, text))
+    assert s.expect == collection
+    collection["features"][0]["properties"]["name"] = ""
+    geojson = write(tmp_path, json.dumps(collection), "expect.geojson")
+    with pytest.raises(InputError) as info:
+        load_scenario(tmp_path / "s.yaml")
+    assert info.value.path == str(geojson)                # the GeoJSON file, no line
+    assert info.value.line is None
+    assert info.value.field == "features[0].properties.name"
+
+
+def test_sensor_errors_are_located_by_the_scenario(tmp_path):
+    path = write(tmp_path, GOOD)
+    s = load_scenario(path)
+    err = s.locate(InputError("0.05 is below the realism floor 0.1", field="sensors[0].sigma.az_deg"))
+    assert (err.path, err.line, err.field) == (str(path), line_of(GOOD, "sigma: {range_m"),
+                                                "sensors[0].sigma.az_deg")
+    missing = s.locate(InputError("required field is missing", field="sensors[0].period_s"))
+    assert missing.line == line_of(GOOD, "id: gr-1")      # the sensor's own line
+
+
+def test_unknown_bundled_name_and_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such scenario"):
+        load_scenario("atlantis-1999")
+    with pytest.raises(InputError, match="no such file"):
+        load_scenario(tmp_path / "absent.yaml")
