@@ -15,10 +15,11 @@ import sys
 def main(path: str) -> None:
     with open(path) as f:
         runs = json.load(f)
-    rows = {}
+    rows, whole_runs = {}, []
     for b in runs["benchmarks"]:
         m = re.match(r"(.*?) ?N=(\d+)$", b["group"] or "")
         if not m:
+            whole_runs.append((b["group"] or b["name"], b["stats"]["median"]))
             continue
         key = (m.group(1), int(m.group(2)))            # (what, N tracks)
         impl = b["params"].get("impl", "filterpy loop") if b["params"] else "filterpy loop"
@@ -38,6 +39,11 @@ def main(path: str) -> None:
             t = times[impl]
             ratio = f"{t / base:.1f}x" if base else ""
             print(f"| {what} | {N:,} | {impl} | {t * 1e3:.2f} ms | {t / N * 1e9:.0f} ns | {ratio} |")
+    if whole_runs:
+        print("\n| whole run | time |")
+        print("| --- | ---: |")
+        for name, t in whole_runs:
+            print(f"| {name} | {t:.1f} s |")
 
 
 if __name__ == "__main__":
