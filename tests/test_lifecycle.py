@@ -1,0 +1,79 @@
+"""Track initiation from detections, and the tracker's settings."""
+import math
+
+import numpy as np
+import pytest
+
+from tracker import frames
+from tracker.config import TrackerConfig, load_config
+from tracker.errors import InputError
+from tracker.lifecycle import initiate, manage, radar_states
+from tracker.models import Radar
+from tracker.scan import Scan, Sensor, Site
+from tracker.tracks import CONFIRMED, TENTATIVE, TrackTable
+
+SITE = Site(lat_rad=math.radians(37.0), lon_rad=math.radians(49.5), alt_m=30.0)
+SIGMA = {"range": 60.0, "az": math.radians(0.15), "el": math.radians(0.3), "rr": 1.5}
+RADAR = Sensor(id="r", kind="radar", site=SITE, sigma=SIGMA)
+
+
+def target_state():
+    lat, lon, alt = math.radians(37.3), math.radians(49.9), 50.0
+    pos = frames.geodetic_to_ecef(lat, lon, alt)
+    vel = frames.enu_to_ecef_vector(np.array([-200.0, -150.0, 0.0]), lat, lon)
+    return np.concatenate([np.ravel(pos), np.ravel(vel)])
+
+
+def test_radar_detection_starts_a_track_at_its_position_with_its_radial_speed():
+    x_true = target_state()
+    z = Radar(site=SITE).h(x_true[None])[0]           # noise-free range, az, el, rr
+    scan = Scan(t=0.0, sensor="r", kind="radar", detections=z[None])
+    x, P = radar_states(scan, RADAR, np.array([0]), TrackerConfig())
+    assert np.allclose(x[0, :3], x_true[:3], atol=1e-3)          # the position, exactly
+    u = (x_true[:3] - np.ravel(frames.geodetic_to_ecef(SITE.lat_rad, SITE.lon_rad, SITE.alt_m)))
+    u /= np.linalg.norm(u)
+    assert x[0, 3:] @ u == pytest.approx(x_true[3:] @ u, abs=0.1)  # radial speed from rr
+    # the radial velocity is known to ~sigma_rr, the cross velocity only to the prior
+    assert u @ P[0, 3:, 3:] @ u < 1.6 ** 2
+    # one horizontal axis (300 m/s) and the vertical (50 m/s) stay at the prior
+    assert np.trace(P[0, 3:, 3:]) == pytest.approx(300.0 ** 2 + 50.0 ** 2, rel=0.01)
+    # position covariance: range sigma along the line of sight, cross-range ~ r sigma_az
+    assert math.sqrt(u @ P[0, :3, :3] @ u) == pytest.approx(60.0, rel=0.05)
+    assert np.all(np.linalg.eigvalsh(P[0]) > 0)
+
+
+def test_initiate_skips_lines_of_sight_and_manage_confirms_and_deletes():
+    table = TrackTable(capacity=2)
+    los = Sensor(id="s", kind="los", site=SITE, sigma={"az": 1e-5, "el": 1e-5})
+    scan = Scan(t=0.0, sensor="s", kind="los", detections=np.array([[0.1, 0.2]]))
+    assert initiate(table, scan, los, np.array([0]), TrackerConfig()).size == 0
+    z = Radar(site=SITE).h(np.stack([target_state()] * 3))
+    scan = Scan(t=0.0, sensor="r", kind="radar", detections=z)
+    rows = initiate(table, scan, RADAR, np.arange(3), TrackerConfig())
+    assert len(table) == 3 and table.capacity >= 3                 # grew past 2
+    assert len(set(table.ids[rows])) == 3 and (table.status[rows] == TENTATIVE).all()
+    table.existence[rows] = [0.95, 0.5, 0.01]
+    confirmed, dead = manage(table, TrackerConfig())
+    assert confirmed.tolist() == [rows[0]] and dead.tolist() == [rows[2]]
+    assert table.status[rows[0]] == CONFIRMED
+
+
+def test_config_file_overrides_defaults_and_bad_settings_are_located(tmp_path):
+    good = tmp_path / "c.yaml"
+    good.write_text("gate_probability: 0.99\nprocess_noise: {horizontal: 3}\n"
+                    "sensor_defaults: {radar: {pd: 0.7}}\n")
+    config = load_config(good)
+    assert config.gate_probability == 0.99 and config.process_noise.horizontal == 3.0
+    assert config.sensor_defaults["radar"].pd == 0.7
+    assert config.sensor_defaults["radar"].clutter_density == \
+        TrackerConfig().sensor_defaults["radar"].clutter_density
+    assert config.as_json()["process_noise"]["vertical"] == 1.0
+    for text, field in [("gate_probability: 2\n", "gate_probability"),
+                        ("gate_probabilty: 0.9\n", "gate_probabilty"),
+                        ("process_noise: {horizontal: x}\n", "process_noise.horizontal"),
+                        ("sensor_defaults: {los: {pd: 3}}\n", "sensor_defaults.los.pd")]:
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(text)
+        with pytest.raises(InputError) as err:
+            load_config(bad)
+        assert str(err.value).startswith(f"{bad}: {field}:"), str(err.value)

@@ -1,0 +1,161 @@
+"""Tracker settings: one documented place, loaded from ``--config FILE`` (YAML) over defaults.
+
+Every number the tracker uses lives here with its default and one line of
+doc (docs/config.md lists them). A config file sets any subset, e.g.::
+
+    gate_probability: 0.999
+    process_noise: {horizontal: 10.0, vertical: 1.0}
+    sensor_defaults:
+      radar: {pd: 0.8}
+
+Recordings may omit a sensor's ``pd`` and ``clutter_density`` (DESIGN.md
+requires only ``sigma``); then ``sensor_defaults`` of the sensor's kind
+apply, and a header value always wins. ``summary.json`` records the
+effective configuration.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class SensorDefaults:
+    """What the tracker assumes of a sensor whose header does not say."""
+
+    pd: float                  #: probability of detecting a tracked target inside coverage
+    clutter_density: float     #: false detections per unit measurement volume (SI, radians)
+
+
+def _default_sensor_defaults() -> dict[str, SensorDefaults]:
+    return {
+        # a surveillance radar: ~3 false alarms per rotation over 250 km x 2 pi x 0.8 rad
+        # x 700 m/s of range-rate is ~3e-9 per m rad^2 (m/s); without range-rate, per m rad^2
+        "radar": SensorDefaults(pd=0.8, clutter_density=3e-9),
+        "radar_no_range_rate": SensorDefaults(pd=0.8, clutter_density=2e-6),
+        # a satellite infrared sensor sees launches and impact flashes, not air targets:
+        # a near-zero pd lets its detections update tracks without its misses eroding them
+        "los": SensorDefaults(pd=0.02, clutter_density=1.0),
+        # a geolocation feed: ~1 false report per 1,000 km x 1,000 km x 15 km
+        "position": SensorDefaults(pd=0.9, clutter_density=1e-16),
+    }
+
+
+@dataclass(frozen=True)
+class ProcessNoise:
+    """White-acceleration intensities (m^2/s^3) in each track's local ENU frame."""
+
+    horizontal: float = 10.0   #: a 250 m/s missile turning at 2 deg/s accelerates ~9 m/s^2
+    vertical: float = 1.0      #: climbs and dives are rarer and gentler than turns
+
+
+@dataclass(frozen=True)
+class Initiation:
+    """How a detection no track claims starts a tentative track."""
+
+    existence: float = 0.2                 #: existence of a new track (JIPDA birth)
+    velocity_sigma_h_mps: float = 300.0    #: prior velocity sigma per horizontal axis
+    velocity_sigma_v_mps: float = 50.0     #: prior vertical velocity sigma
+    claimed_below: float = 0.5             #: a detection claimed with less probability is free
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Every setting of the tracker, with its default."""
+
+    gate_probability: float = 0.999        #: probability a target's detection falls in its gate
+    survival_per_s: float = 0.9995         #: existence kept per second without evidence
+    confirm_existence: float = 0.9         #: a tentative track confirms at this existence
+    delete_existence: float = 0.03         #: a track is deleted below this existence
+    max_position_sigma_m: float = 30_000.0 #: a track more uncertain than this is deleted
+    output_period_s: float = 5.0           #: every live track gets a record this often
+    out_of_order_lag_s: float = 2.0        #: scans are held this long for late arrivals
+    exact_cluster_tracks: int = 12         #: larger clusters use the approximate association
+    process_noise: ProcessNoise = field(default_factory=ProcessNoise)
+    initiation: Initiation = field(default_factory=Initiation)
+    sensor_defaults: Mapping[str, SensorDefaults] = field(
+        default_factory=_default_sensor_defaults)
+
+    def __post_init__(self):
+        for name in ("gate_probability", "survival_per_s", "confirm_existence",
+                     "delete_existence"):
+            value = getattr(self, name)
+            if not 0.0 < value < 1.0:
+                raise InputError(f"{value} must lie in (0, 1)", field=name)
+        if not self.delete_existence < self.confirm_existence:
+            raise InputError("must be below confirm_existence", field="delete_existence")
+        for name in ("max_position_sigma_m", "output_period_s"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise InputError(f"{getattr(self, name)} must be a positive number", field=name)
+        if not (math.isfinite(self.out_of_order_lag_s) and self.out_of_order_lag_s >= 0):
+            raise InputError(f"{self.out_of_order_lag_s} must be >= 0", field="out_of_order_lag_s")
+        if self.exact_cluster_tracks < 1:
+            raise InputError("must be at least 1", field="exact_cluster_tracks")
+        for name in ("horizontal", "vertical"):
+            if not getattr(self.process_noise, name) >= 0:
+                raise InputError("must be >= 0", field=f"process_noise.{name}")
+        if not 0.0 < self.initiation.existence < 1.0:
+            raise InputError("must lie in (0, 1)", field="initiation.existence")
+        for kind, d in self.sensor_defaults.items():
+            if not 0.0 <= d.pd <= 1.0:
+                raise InputError("must lie in [0, 1]", field=f"sensor_defaults.{kind}.pd")
+            if not d.clutter_density > 0:
+                raise InputError("must be > 0", field=f"sensor_defaults.{kind}.clutter_density")
+
+    def as_json(self) -> dict:
+        """The effective configuration as plain JSON values (for summary.json)."""
+        return asdict(self)
+
+
+def _merge(default: Any, given: Any, where: str) -> Any:
+    """``default`` (a dataclass or mapping of them) updated from the plain ``given``."""
+    if not isinstance(given, Mapping):
+        raise InputError(f"expected a mapping, got {type(given).__name__}", field=where or None)
+    if is_dataclass(default):
+        known = {f.name: f for f in fields(default)}
+        changes = {}
+        for key, value in given.items():
+            path = f"{where}.{key}" if where else str(key)
+            if key not in known:
+                raise InputError(f"unknown setting (known: {', '.join(known)})", field=path)
+            current = getattr(default, key)
+            if is_dataclass(current) or isinstance(current, Mapping):
+                changes[key] = _merge(current, value, path)
+            elif isinstance(current, bool) or not isinstance(value, (int, float)) \
+                    or isinstance(value, bool):
+                raise InputError(f"expected a number, got {value!r}", field=path)
+            else:
+                changes[key] = type(current)(value)
+        return replace(default, **changes)
+    merged = dict(default)                      # sensor_defaults: kind -> SensorDefaults
+    for key, value in given.items():
+        path = f"{where}.{key}"
+        base = merged.get(key, SensorDefaults(pd=0.8, clutter_density=1e-9))
+        merged[key] = _merge(base, value, path)
+    return merged
+
+
+def load_config(path: str | Path | None) -> TrackerConfig:
+    """The defaults, overridden by the YAML file at ``path`` when given."""
+    if path is None:
+        return TrackerConfig()
+    import yaml
+
+    try:
+        text = Path(path).read_text()
+    except OSError as e:
+        raise InputError(e.strerror or str(e), path=str(path)) from None
+    try:
+        given = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        raise InputError(f"not YAML: {getattr(e, 'problem', e)}", path=str(path),
+                         line=None if line is None else line + 1) from None
+    try:
+        return _merge(TrackerConfig(), given, "")
+    except InputError as e:
+        raise e.located(path=str(path)) from None

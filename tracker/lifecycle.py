@@ -1,0 +1,120 @@
+"""Track initiation, confirmation and deletion, all on existence probability.
+
+A detection that no track claims starts a tentative track: a radar detection
+gives a position with its covariance (the polar-to-Cartesian Jacobian of its
+range, azimuth and elevation noise), and its range-rate, when reported,
+fixes the radial velocity; a wide prior covers the rest of the velocity. A
+geolocated position gives a position. A line of sight alone never starts a
+track: it has no range. The tracker's JIPDA existence then confirms a track
+(existence above ``confirm_existence``) or deletes it (below
+``delete_existence``, or when its position is too uncertain to be of use).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import frames
+from .config import TrackerConfig
+from .models import GeodeticPosition
+from .scan import Scan, Sensor, Site
+from .tracks import CONFIRMED, TENTATIVE, TrackTable
+
+
+def _site_of(scan: Scan, sensor: Sensor) -> Site:
+    return scan.site if scan.site is not None else sensor.site
+
+
+def radar_states(scan: Scan, sensor: Sensor, rows: np.ndarray,
+                 config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """ECEF states (n, 6) and covariances (n, 6, 6) from radar detections ``rows``.
+
+    Position: p = p_site + R_enu' r [sin az cos el, cos az cos el, sin el], its
+    covariance J diag(sigma_r^2, sigma_az^2, sigma_el^2) J' with J the Jacobian
+    of that map. Velocity: the prior N(0, diag(s_h^2, s_h^2, s_v^2)) in the
+    target's ENU frame, updated with the range-rate rr = u . (v - v_site) as a
+    scalar linear measurement when the radar reports it (Bar-Shalom, Li &
+    Kirubarajan 2001, sec. 5.2: a Kalman update of the prior).
+    """
+    z = scan.detections[rows]
+    site = _site_of(scan, sensor)
+    site_ecef = frames.geodetic_to_ecef(site.lat_rad, site.lon_rad, site.alt_m)
+    R_site = frames.enu_rotation(site.lat_rad, site.lon_rad)           # rows: E, N, U
+    r, az, el = z[:, 0], z[:, 1], z[:, 2]
+    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
+    u_enu = np.stack([sa * ce, ca * ce, se], axis=1)                   # line of sight
+    pos = site_ecef + (r[:, None] * u_enu) @ R_site
+    # d(e, n, u) / d(r, az, el)
+    J = np.empty((len(rows), 3, 3))
+    J[:, :, 0] = u_enu
+    J[:, :, 1] = np.stack([r * ca * ce, -r * sa * ce, np.zeros_like(r)], axis=1)
+    J[:, :, 2] = np.stack([-r * sa * se, -r * ca * se, r * ce], axis=1)
+    sig = sensor.sigma
+    noise = np.diag([sig["range"] ** 2, sig["az"] ** 2, sig["el"] ** 2])
+    cov_enu = J @ noise @ J.transpose(0, 2, 1)
+    cov_pos = R_site.T @ cov_enu @ R_site
+
+    lat, lon, _ = frames.ecef_to_geodetic(pos)
+    R_tgt = frames.enu_rotation(lat, lon)                              # (n, 3, 3)
+    ini = config.initiation
+    prior = np.diag([ini.velocity_sigma_h_mps ** 2, ini.velocity_sigma_h_mps ** 2,
+                     ini.velocity_sigma_v_mps ** 2])
+    cov_vel = R_tgt.transpose(0, 2, 1) @ prior @ R_tgt
+    vel = np.zeros((len(rows), 3))
+    if scan.has_range_rate:
+        u = u_enu @ R_site                                             # ECEF line of sight
+        v_site = np.zeros(3) if site.vel_enu is None else np.asarray(site.vel_enu) @ R_site
+        innovation = z[:, 3] + u @ v_site                              # rr + u.v_site - u.0
+        Pu = np.einsum("nij,nj->ni", cov_vel, u)
+        s = np.einsum("ni,ni->n", u, Pu) + sig["rr"] ** 2
+        gain = Pu / s[:, None]
+        vel = gain * innovation[:, None]
+        cov_vel = cov_vel - gain[:, :, None] * Pu[:, None, :]
+    return _stack(pos, vel, cov_pos, cov_vel)
+
+
+def position_states(scan: Scan, sensor: Sensor, rows: np.ndarray,
+                    config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """ECEF states and covariances from geolocated detections ``rows``."""
+    model = GeodeticPosition(sigma_h=sensor.sigma["h"], sigma_v=sensor.sigma["v"])
+    pos, cov_pos = model.ecef_detections(scan.detections[rows])
+    lat, lon = scan.detections[rows, 0], scan.detections[rows, 1]
+    R_tgt = frames.enu_rotation(lat, lon)
+    ini = config.initiation
+    prior = np.diag([ini.velocity_sigma_h_mps ** 2, ini.velocity_sigma_h_mps ** 2,
+                     ini.velocity_sigma_v_mps ** 2])
+    cov_vel = R_tgt.transpose(0, 2, 1) @ prior @ R_tgt
+    return _stack(pos, np.zeros_like(pos), cov_pos, cov_vel)
+
+
+def _stack(pos, vel, cov_pos, cov_vel) -> tuple[np.ndarray, np.ndarray]:
+    n = pos.shape[0]
+    x = np.ascontiguousarray(np.hstack([pos, vel]))
+    P = np.zeros((n, 6, 6))
+    P[:, :3, :3] = cov_pos
+    P[:, 3:, 3:] = cov_vel
+    return x, 0.5 * (P + P.transpose(0, 2, 1))
+
+
+def initiate(table: TrackTable, scan: Scan, sensor: Sensor, rows: np.ndarray,
+             config: TrackerConfig) -> np.ndarray:
+    """Tentative tracks from the unclaimed detections ``rows`` of ``scan``; their table rows."""
+    if rows.size == 0 or sensor.kind == "los":
+        return np.empty(0, dtype=np.intp)
+    maker = radar_states if sensor.kind == "radar" else position_states
+    x, P = maker(scan, sensor, rows, config)
+    ok = np.isfinite(x).all(axis=1) & np.isfinite(P).all(axis=(1, 2))
+    return table.add(x[ok], P[ok], scan.t, np.full(int(ok.sum()), config.initiation.existence),
+                     scan.sensor)
+
+
+def manage(table: TrackTable, config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Confirm and delete on existence; the rows newly confirmed and the rows to delete."""
+    rows = table.rows()
+    r = table.existence[rows]
+    position_var = np.trace(table.P[rows, :3, :3], axis1=1, axis2=2)
+    confirmed = rows[(table.status[rows] == TENTATIVE) & (r >= config.confirm_existence)]
+    table.status[confirmed] = CONFIRMED
+    dead = rows[(r < config.delete_existence)
+                | ~(position_var <= config.max_position_sigma_m ** 2)
+                | ~np.isfinite(table.x[rows]).all(axis=1)]
+    return confirmed, dead

@@ -1,0 +1,98 @@
+"""The track table: every live track's state as columns of arrays (structure of arrays).
+
+The kernels work on whole columns (``x`` (N, 6), ``P`` (N, 6, 6), ...) so a
+stage of the tracker is one call over all tracks. Rows are tracks; a deleted
+track's row is reused by a later track (``free`` rows), and the arrays grow
+by doubling, so memory stays linear in the number of live tracks and no
+per-scan allocation is proportional to the table. Ids are strings, stable
+for a track's life and never reused.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+TENTATIVE, CONFIRMED, DELETED = 0, 1, 2
+STATUS_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", DELETED: "deleted"}
+
+
+class TrackTable:
+    """Columns of track data; ``live`` marks the rows in use."""
+
+    def __init__(self, capacity: int = 64):
+        self._next_id = 1
+        self._allocate(capacity)
+
+    def _allocate(self, capacity: int) -> None:
+        self.x = np.zeros((capacity, 6))                  #: ECEF state, m and m/s
+        self.P = np.zeros((capacity, 6, 6))               #: covariance
+        self.P[:] = np.eye(6)
+        self.t_state = np.zeros(capacity)                 #: time of x and P
+        self.t_update = np.zeros(capacity)                #: last detection that updated it
+        self.t_born = np.zeros(capacity)
+        self.t_output = np.full(capacity, -np.inf)        #: last record written
+        self.existence = np.zeros(capacity)
+        self.status = np.full(capacity, DELETED, dtype=np.int8)
+        self.missed = np.zeros(capacity, dtype=bool)      #: no detection at the last covering scan
+        self.n_updates = np.zeros(capacity, dtype=np.int64)
+        self.live = np.zeros(capacity, dtype=bool)
+        self.ids = np.empty(capacity, dtype=object)
+        self.sensors: list[dict[str, float]] = [dict() for _ in range(capacity)]
+
+    @property
+    def capacity(self) -> int:
+        return self.x.shape[0]
+
+    def __len__(self) -> int:
+        return int(self.live.sum())
+
+    def rows(self) -> np.ndarray:
+        """Indices of the live rows."""
+        return np.flatnonzero(self.live)
+
+    def _grow(self, needed: int) -> None:
+        old = self.capacity
+        new = max(2 * old, old + needed)
+        columns = {name: getattr(self, name) for name in
+                   ("x", "P", "t_state", "t_update", "t_born", "t_output", "existence",
+                    "status", "missed", "n_updates", "live", "ids")}
+        sensors = self.sensors
+        self._allocate(new)
+        for name, values in columns.items():
+            getattr(self, name)[:old] = values
+        self.sensors[:old] = sensors
+
+    def add(self, x: np.ndarray, P: np.ndarray, t: float, existence: np.ndarray,
+            sensor: str) -> np.ndarray:
+        """Start tentative tracks with states ``x`` (n, 6) and covariances ``P`` at ``t``.
+
+        Returns their rows.
+        """
+        n = x.shape[0]
+        free = np.flatnonzero(~self.live)
+        if free.size < n:
+            self._grow(n - free.size)
+            free = np.flatnonzero(~self.live)
+        rows = free[:n]
+        self.x[rows] = x
+        self.P[rows] = P
+        self.t_state[rows] = t
+        self.t_update[rows] = t
+        self.t_born[rows] = t
+        self.t_output[rows] = -np.inf
+        self.existence[rows] = existence
+        self.status[rows] = TENTATIVE
+        self.missed[rows] = False
+        self.n_updates[rows] = 1
+        self.live[rows] = True
+        for row in rows:
+            self.ids[row] = f"T{self._next_id}"
+            self._next_id += 1
+            self.sensors[row] = {sensor: t}
+        return rows
+
+    def remove(self, rows: np.ndarray) -> None:
+        """Free the rows of deleted tracks for reuse."""
+        self.live[rows] = False
+        self.status[rows] = DELETED
+        for row in rows:
+            self.sensors[row] = {}
