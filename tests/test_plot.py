@@ -1,4 +1,5 @@
 """``airtrack plot``: a picture of a recording."""
+import json
 from pathlib import Path
 
 import numpy as np
@@ -37,3 +38,17 @@ def test_plot_bad_input_is_one_line_and_status_2(tmp_path, capsys):
     assert main(["plot", str(SAMPLE), "--out", str(tmp_path / "no" / "m.png")]) == 2
     assert "No such file or directory" in capsys.readouterr().err
     assert main(["plot", str(SAMPLE), "--out", str(tmp_path / "m.png"), "--truth-step", "0"]) == 2
+
+
+def test_plot_draws_a_runs_confirmed_tracks(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    records = [{"type": "track", "t": t, "id": "T1", "status": status, "lat": 37.2 + 0.01 * t,
+                "lon": 50.8, "alt": 50.0} for t, status in
+               [(0, "tentative"), (5, "confirmed"), (10, "coasting"), (15, "deleted")]]
+    (run / "tracks.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert plot.collect_tracks(str(run)) == {"T1": [(50.8, 37.25), (50.8, 37.3)]}
+    assert main(["plot", str(SAMPLE), "--out", str(tmp_path / "m.png"), "--tracks", str(run)]) == 0
+    (run / "tracks.jsonl").write_text('{"status": "confirmed"}\n')
+    assert main(["plot", str(SAMPLE), "--out", str(tmp_path / "m.png"), "--tracks", str(run)]) == 2
+    assert f"{run / 'tracks.jsonl'}:1: not a TRACK record" in capsys.readouterr().err

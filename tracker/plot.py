@@ -61,6 +61,31 @@ def collect(path: str, truth_stride_s: float = 10.0) -> MapContent:
     return content
 
 
+def collect_tracks(folder: str) -> dict[str, list[tuple[float, float]]]:
+    """Lon/lat paths (deg) of the confirmed and coasting records in ``folder/tracks.jsonl``."""
+    import json
+    import os
+
+    from .errors import InputError
+
+    path = os.path.join(folder, "tracks.jsonl")
+    paths: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    try:
+        with open(path) as f:
+            for number, line in enumerate(f, start=1):
+                try:
+                    record = json.loads(line)
+                    if record.get("status") in ("confirmed", "coasting"):
+                        paths[str(record["id"])].append((float(record["lon"]),
+                                                         float(record["lat"])))
+                except (ValueError, KeyError, TypeError, AttributeError) as e:
+                    raise InputError(f"not a TRACK record ({e})", path=path,
+                                     line=number) from None
+    except OSError as e:
+        raise InputError(e.strerror or str(e), path=path) from None
+    return paths
+
+
 def _polygon_rings(geometry: dict) -> list[np.ndarray]:
     """Exterior and interior rings of a GeoJSON Polygon or MultiPolygon, as (n, 2) lon/lat."""
     if geometry["type"] == "Polygon":
@@ -83,7 +108,7 @@ def _coverage_circle(lat_rad: float, lon_rad: float, radius_m: float, n: int = 1
 
 
 def draw(content: MapContent, out: str, borders="bundled", title: str | None = None,
-         dpi: int = 150) -> None:
+         dpi: int = 150, tracks: dict[str, list[tuple[float, float]]] | None = None) -> None:
     """Draw the map into ``out`` (PNG, or any format matplotlib infers from the suffix).
 
     ``borders`` is a GeoJSON FeatureCollection of country, water and disputed
@@ -155,6 +180,11 @@ def draw(content: MapContent, out: str, borders="bundled", title: str | None = N
         ax.plot(xy[:, 0], xy[:, 1], color=colour, lw=width, zorder=4,
                 label=None if label in drawn_labels else label)
         drawn_labels.add(label)
+
+    for k, path in enumerate((tracks or {}).values()):
+        xy = np.asarray(path)
+        ax.plot(xy[:, 0], xy[:, 1], color="#111111", lw=0.6, ls="--", zorder=5,
+                label="confirmed track" if k == 0 else None)
 
     markers = {"launch": ("o", "#34495e", "launch"), "failure": ("x", "#000000", "failure"),
                "impact": ("*", "#e74c3c", "impact")}
