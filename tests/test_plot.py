@@ -47,7 +47,9 @@ def test_plot_draws_a_runs_confirmed_tracks(tmp_path, capsys):
                 "lon": 50.8, "alt": 50.0} for t, status in
                [(0, "tentative"), (5, "confirmed"), (10, "coasting"), (15, "deleted")]]
     (run / "tracks.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    assert plot.collect_tracks(str(run)) == {"T1": [(50.8, 37.25), (50.8, 37.3)]}
+    paths = plot.collect_tracks(str(run))
+    assert list(paths) == ["T1"]
+    assert np.allclose(paths["T1"], [(50.8, 37.25), (50.8, 37.3)])   # confirmed, coasting only
     assert main(["plot", str(SAMPLE), "--out", str(tmp_path / "m.png"), "--tracks", str(run)]) == 0
     (run / "tracks.jsonl").write_text('{"status": "confirmed"}\n')
     assert main(["plot", str(SAMPLE), "--out", str(tmp_path / "m.png"), "--tracks", str(run)]) == 2
