@@ -60,7 +60,7 @@ import numpy as np
 
 from tracker import frames
 from tracker.recording import Event, Truth
-from .scenario import Airway, Flight, MissileProfile, Scenario
+from .scenario import ALL_SEA, Airway, Flight, MissileProfile, Scenario
 
 G = 9.80665                      #: m/s^2, standard gravity
 DIVE_ACCEL_MPS2 = 2.0 * G        #: vertical acceleration pulling into a failure dive
@@ -197,6 +197,14 @@ def scenario_flights(scenario: Scenario, rng: np.random.Generator | int | None =
     return flights
 
 
+def land_mask(scenario: Scenario) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``is_land(lat_rad, lon_rad)`` of the scenario's ``land_mask`` (docs/scenario.md)."""
+    if scenario.land_mask == ALL_SEA:
+        return lambda lat, lon: np.zeros(np.broadcast(lat, lon).shape, dtype=bool)
+    from tracker import geography
+    return geography.load(scenario.land_mask or geography.DEFAULT_PATH).is_land
+
+
 def _surface_ecef(lat, lon):
     """ECEF (x, y, z) of ground points (h = 0), components separately."""
     sl = np.sin(lat)
@@ -294,13 +302,13 @@ def simulate_flights(scenario: Scenario, rng: np.random.Generator | int | None =
     land_check_s : float
         How often the land mask is consulted for the cruise height (s).
     is_land : callable, optional
-        ``is_land(lat_rad, lon_rad) -> bool array``; default
-        ``tracker.geography.is_land`` (the bundled borders).
+        ``is_land(lat_rad, lon_rad) -> bool array``; default: the scenario's
+        land mask (:func:`land_mask`).
     flights : list of Flight, optional
         Fly these instead of ``scenario_flights(scenario, seed)``.
     """
     if is_land is None:
-        from tracker.geography import is_land
+        is_land = land_mask(scenario)
     end = scenario.end if end is None else min(float(end), scenario.end)
     if flights is None:
         flights = scenario_flights(scenario, rng, end)

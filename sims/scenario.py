@@ -36,6 +36,8 @@ FORMAT = "airtrack-scenario"
 VERSION = 1
 #: bundled scenarios: ``NAME.yaml`` in this folder, loaded by bare name
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+#: ``land_mask: sea``: no land anywhere (open-ocean scenarios)
+ALL_SEA = "sea"
 FLIGHT_KINDS = ("cruise_missile",)
 FAILURE_MODES = ("engine", "guidance", "drift")
 SURFACE_MODELS = ("ellipsoid",)
@@ -164,6 +166,9 @@ class Scenario:
     sensors: tuple[SensorSpec, ...]
     expect: Mapping[str, Any]             #: GeoJSON FeatureCollection (lon/lat degrees)
     description: str = ""
+    #: where a missile's cruise height is its land height: a borders GeoJSON (path),
+    #: ``"sea"`` (nowhere) or None (the bundled borders, ``tracker.geography``)
+    land_mask: str | None = None
     lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -266,6 +271,7 @@ class _ScenarioReader:
         airways, airliners = self._traffic(doc.mapping("traffic", {}), start)
         sensors = self._sensors(doc.sequence("sensors", []))
         expect = check_expect(doc.get("expect"), "expect", self.path.parent)
+        land_mask = self._land_mask(doc, flights)
         doc.done()
         seen: set[str] = set()
         for f in flights + airliners:
@@ -276,7 +282,39 @@ class _ScenarioReader:
                         duration_s=duration_s, truth_period_s=truth_period_s,
                         surface=dict(surface.value), flights=flights, airways=airways,
                         airliners=airliners, sensors=sensors, expect=expect,
-                        description=description, lines=dict(self.lines))
+                        description=description, land_mask=land_mask,
+                        lines=dict(self.lines))
+
+    def _land_mask(self, doc: Fields, flights: tuple[Flight, ...]) -> str | None:
+        """The land mask, checked to cover every point of every missile's route.
+
+        Outside a mask's extent nothing is land, so a missile there would fly
+        its sea height over whatever land lies below: an error, not a guess.
+        """
+        value = doc.get("land_mask", None)
+        if value == ALL_SEA:
+            return ALL_SEA
+        from tracker import geography
+        path = None
+        if value is not None:
+            if type(value) is not str or not value:
+                fail("land_mask", f'expected "{ALL_SEA}" or a path to a borders GeoJSON, '
+                                  f"got {shown(value)}")
+            path = str(self.path.parent / value)
+            if not Path(path).is_file():
+                fail("land_mask", f"no such file {shown(path)}")
+        west, south, east, north = geography.load(path or geography.DEFAULT_PATH).extent
+        for f in flights:
+            route = (("launch", f.origin),) + tuple(
+                (f"waypoint {i + 1}", p) for i, p in enumerate(f.waypoints)) + (("target", f.target),)
+            for what, p in route:
+                lat, lon = math.degrees(p.lat), math.degrees(p.lon)
+                if not (south <= lat <= north and west <= lon <= east):
+                    fail(f.field, f"{f.id}: its {what} ({lat:.2f}, {lon:.2f}) lies outside the land "
+                                  f"mask ({south:g}..{north:g} N, {west:g}..{east:g} E), where sea "
+                                  f"and land cruise heights cannot be told apart; give land_mask: "
+                                  f"a borders GeoJSON covering it, or land_mask: {ALL_SEA}")
+        return path
 
     # -- named points and routes ------------------------------------------
 

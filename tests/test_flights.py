@@ -243,3 +243,16 @@ def test_a_long_leg_is_flown_as_a_geodesic(scenario):
     assert np.ptp(clairaut) / clairaut.mean() < 2e-5
     # the heading itself turns by degrees on this leg: the constant is not trivially so
     assert np.ptp(heading) > 2.0 * DEG
+
+
+def test_the_scenario_land_mask_sets_the_cruise_height(scenario):
+    """``land_mask: sea`` keeps a missile at its sea height over Iran."""
+    missile = scenario.flights[0]
+    end = missile.launch_t + 2000.0
+    default = simulate_flights(scenario, end=end, flights=[missile])
+    sea = simulate_flights(dataclasses.replace(scenario, land_mask="sea"), end=end,
+                           flights=[missile])
+    over_land = geography.is_land(default.lat[0], default.lon[0]) & default.alive[0]
+    late = default.t > missile.launch_t + 1700.0
+    assert np.all(np.abs(default.alt[0, over_land & late] - missile.alt_land_m) < 5.0)
+    assert np.all(np.abs(sea.alt[0, sea.alive[0] & late] - missile.alt_sea_m) < 5.0)

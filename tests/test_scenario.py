@@ -208,3 +208,41 @@ def test_unknown_bundled_name_and_missing_file(tmp_path):
         load_scenario("atlantis-1999")
     with pytest.raises(InputError, match="no such file"):
         load_scenario(tmp_path / "absent.yaml")
+
+
+def test_a_missile_route_outside_the_land_mask_is_an_error(tmp_path):
+    """Outside the bundled borders nothing is land: a missile there would fly its
+    sea height over land, so the scenario must bring its own mask (or say ``sea``)."""
+    text = GOOD.replace("lat: 39.0, lon: 50.2}", "lat: 55.0, lon: 20.0}")     # the Baltic
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    err = info.value
+    assert (err.path, err.field, err.line) == (str(path), "flights[0]", line_of(text, "id: m1"))
+    assert "m1: its waypoint 2 (55.00, 20.00) lies outside the land mask" in err.problem
+    assert "land_mask" in err.problem
+    assert load_scenario(write(tmp_path, text + "land_mask: sea\n")).land_mask == "sea"
+    assert load_scenario(write(tmp_path, GOOD)).land_mask is None       # the bundled borders
+
+
+def test_a_scenario_may_bring_its_own_land_mask(tmp_path):
+    mask = {"type": "FeatureCollection", "bbox": [10.0, 30.0, 55.0, 60.0], "features": [{
+        "type": "Feature", "properties": {"name": "Eastland", "kind": "country"},
+        "geometry": {"type": "Polygon",
+                     "coordinates": [[[21, 50], [30, 50], [30, 60], [21, 60], [21, 50]]]}}]}
+    write(tmp_path, json.dumps(mask), "land.geojson")
+    text = GOOD.replace("lat: 39.0, lon: 50.2}", "lat: 55.0, lon: 20.0}")
+    s = load_scenario(write(tmp_path, text + "land_mask: land.geojson\n"))
+    assert s.land_mask == str(tmp_path / "land.geojson")
+    # ... which must cover every missile's route, too
+    mask["bbox"] = [10.0, 50.0, 30.0, 60.0]
+    write(tmp_path, json.dumps(mask), "small.geojson")
+    with pytest.raises(InputError) as info:
+        load_scenario(write(tmp_path, text + "land_mask: small.geojson\n"))
+    assert info.value.field == "flights[0]" and "outside the land mask (50..60 N" in str(info.value)
+    for value, words in (("absent.geojson", "no such file"), ("[1]", 'expected "sea" or a path')):
+        path = write(tmp_path, GOOD + f"land_mask: {value}\n")
+        with pytest.raises(InputError) as info:
+            load_scenario(path)
+        assert (info.value.field, info.value.line) == ("land_mask", line_of(GOOD, "expect:") + 8)
+        assert words in info.value.problem

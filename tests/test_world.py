@@ -1,6 +1,7 @@
 """The simulated world end to end: scenario -> flights -> sensors -> recording."""
 import gzip
 import json
+import math
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from conftest import SHORT_SCENARIO_S
 from sims.scenario import load_scenario
 from sims.world import simulate
+from tracker import frames
 from tracker.cli import main
 from tracker.errors import InputError
 from tracker.recording import Event, RecordingReader, Truth
@@ -106,3 +108,138 @@ def test_a_sensor_error_names_the_scenario_file_line_and_field(tmp_path, capsys)
         simulate(load_scenario(bad))
     message = str(info.value)
     assert message.startswith(f"{bad}:") and "sigma.az_deg" in message and "floor" in message
+
+
+
+# ------------------------------------------------- another theatre, written as files only
+
+BALTIC = """\
+# A notional exercise in the Baltic: nothing here is in the code, and the land
+# mask is the scenario's own (the bundled borders stop at 52 N, 25 E)
+format: airtrack-scenario
+version: 1
+name: baltic-exercise
+seed: 11
+start: 2030-06-01T12:00:00Z
+duration_s: 2400
+truth_period_s: 1.0
+land_mask: land.geojson
+places:
+  ship: {lat: 55.5, lon: 15.0}
+  t1: {lat: 56.8, lon: 23.0}
+  t2: {lat: 56.6, lon: 23.5}
+  t3: {lat: 57.0, lon: 22.8}
+flights:
+  - salvo: ship
+    kind: cruise_missile
+    launch: {t_s: 60, at: ship}
+    count: 3
+    interval_s: 20
+    waypoints: [{lat: 56.0, lon: 18.0}, {lat: 56.5, lon: 21.5}]
+    targets: [t1, t2, t3]
+    rcs_m2: 0.5
+traffic:
+  routes:
+    - {id: AL-1, t_s: 0, waypoints: [{lat: 59.0, lon: 18.0}, {lat: 54.0, lon: 24.0}],
+       alt_m: 10500, speed_mps: 240}
+sensors:
+  - {id: gr-coast, kind: ground_radar, site: {lat: 56.4, lon: 21.0, alt: 40}, period_s: 10,
+     range_max_m: 250000, sigma: {range_m: 60, az_deg: 0.15, el_deg: 0.3, rr_mps: 1.5},
+     r50_m: 120000, false_alarms_per_rotation: 3}
+  - {id: aew-1, kind: airborne_radar, orbit: {lat: 57.5, lon: 18.0, alt: 9000, length_m: 80000,
+     width_m: 30000, heading_deg: 45, speed_mps: 180}, period_s: 10, range_max_m: 400000,
+     sigma: {range_m: 100, az_deg: 0.3, el_deg: 0.5, rr_mps: 2}, r50_m: 200000,
+     false_alarms_per_rotation: 5}
+expect:
+  type: FeatureCollection
+  features:
+    - type: Feature
+      properties: {role: target_area, name: East}
+      geometry:
+        type: Polygon
+        coordinates: [[[22.0, 56.0], [24.5, 56.0], [24.5, 57.5], [22.0, 57.5], [22.0, 56.0]]]
+"""
+BALTIC_LAND = {"type": "FeatureCollection", "bbox": [10.0, 53.0, 30.0, 61.0], "features": [
+    {"type": "Feature", "properties": {"name": "Westland", "kind": "country"},
+     "geometry": {"type": "Polygon",
+                  "coordinates": [[[10, 56], [16, 56], [16, 61], [10, 61], [10, 56]]]}},
+    {"type": "Feature", "properties": {"name": "Eastland", "kind": "country"},
+     "geometry": {"type": "Polygon",
+                  "coordinates": [[[21, 53], [30, 53], [30, 61], [21, 61], [21, 53]]]}}]}
+
+
+def ground_m(a, b):
+    """Straight-line distance (m) between ground points (lat, lon) rad, arrays."""
+    return np.linalg.norm(frames.geodetic_to_ecef(*a, 0.0) - frames.geodetic_to_ecef(*b, 0.0),
+                          axis=-1)
+
+
+@pytest.fixture(scope="module")
+def baltic(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("baltic")
+    (folder / "land.geojson").write_text(json.dumps(BALTIC_LAND))
+    path = folder / "baltic.yaml"
+    path.write_text(BALTIC)
+    out = folder / "baltic.jsonl.gz"
+    assert main(["simulate", str(path), "--out", str(out), "--quiet"]) == 0
+    with RecordingReader(out) as reader:                  # the reader takes all of it
+        header, recs = reader.header, list(reader)
+    scenario = load_scenario(path)
+    _, labelled = simulate(scenario)                       # the same run, with truth labels
+    return scenario, header, recs, [r for r in labelled if isinstance(r, Scan)]
+
+
+def test_another_theatre_flies_its_own_missiles_past_its_own_sensors(baltic):
+    scenario, header, recs, _ = baltic
+    assert header.scenario["name"] == "baltic-exercise"
+    assert list(header.sensors) == ["gr-coast", "aew-1"] and header.sensors["aew-1"].moving
+    assert header.expect["features"][0]["properties"]["name"] == "East"
+    events = [r for r in recs if isinstance(r, Event)]
+    assert [e.event for e in events].count("launch") == 3
+    targets = {f.id: (f.target.lat, f.target.lon) for f in scenario.flights}
+    impacts = {e.id: e for e in events if e.event == "impact"}
+    assert set(impacts) == set(targets) == {"ship-01", "ship-02", "ship-03"}
+    for fid, e in impacts.items():
+        assert e.extra["cause"] == "target"
+        assert ground_m((e.lat_rad, e.lon_rad), targets[fid]) < 1000.0
+    truth = [r for r in recs if isinstance(r, Truth) and r.kind == "cruise_missile"]
+    lat, lon, alt = (np.array([getattr(r, k) for r in truth]) for k in ("lat_rad", "lon_rad",
+                                                                        "alt_m"))
+    lon_deg = np.degrees(lon)
+    # cruise heights from the scenario's own land mask: 20 m over the sea, 100 m over Eastland
+    sea, land = (lon_deg > 16.5) & (lon_deg < 20.5), (lon_deg > 21.6) & (lon_deg < 22.2)
+    assert sea.sum() > 500 and land.sum() > 100
+    assert np.all((alt[sea] > 10.0) & (alt[sea] < 30.0))
+    assert np.all((alt[land] > 50.0) & (alt[land] < 150.0))
+    # the coastal radar holds a missile only inside its 4/3-Earth radio horizon
+    site = (math.radians(56.4), math.radians(21.0))
+    seen = np.array(["gr-coast" in r.seen_by for r in truth])
+    distance = ground_m((lat, lon), site)
+    horizon = frames.radar_horizon_range(40.0, alt)
+    assert seen.sum() > 50 and np.all(distance[seen] <= horizon[seen] + 1.0)
+    assert not seen[distance > horizon + 1.0].any()
+    # the airborne radar sees missiles over the sea far beyond that
+    aew = np.array(["aew-1" in r.seen_by for r in truth])
+    assert (aew & (distance > 150e3)).sum() > 100
+    airliner = [r for r in recs if isinstance(r, Truth) and r.kind == "aircraft"]
+    assert airliner and all(9000.0 < r.alt_m < 12000.0 for r in airliner)
+
+
+def test_another_theatre_scans_are_sector_scans_with_clutter_and_detections(baltic):
+    scenario, header, recs, labelled = baltic
+    scans = [r for r in recs if isinstance(r, Scan)]
+    ground = [s for s in scans if s.sensor == "gr-coast"]
+    # 16 sector scans a 10 s rotation, tiling the circle, one dwell (0.625 s) apart
+    assert len(ground) == 16 * 240
+    assert np.allclose(np.diff([s.t for s in ground]), 10.0 / 16)
+    sectors = [s.sector.az_rad for s in ground[:16]]
+    assert all(abs(frames.wrap_pi(a[1] - b[0])) < 1e-9 for a, b in zip(sectors, sectors[1:]))
+    airborne = [s for s in scans if s.sensor == "aew-1"]
+    assert all(np.linalg.norm(s.site.vel_enu) == pytest.approx(180.0, rel=0.02) for s in airborne)
+    # the recording holds the same detections as the labelled run
+    assert [len(s) for s in scans] == [len(s) for s in labelled]
+    ids = [(s.sensor, i) for s in labelled for i in s.detection_ids]
+    for sensor, rate in (("gr-coast", 3.0), ("aew-1", 5.0)):
+        false = sum(1 for x, i in ids if x == sensor and i is None)
+        assert abs(false - 240 * rate) < 5.0 * math.sqrt(240 * rate)      # Poisson, 5 sigma
+        assert sum(1 for x, i in ids if x == sensor and i and i.startswith("ship-")) > 20
