@@ -88,7 +88,7 @@ class Trajectories:
     boosting: np.ndarray         #: (F, T) bool: booster burning
     events: list[Event]          #: launch, failure, impact, in time order
     lat: np.ndarray              #: (F, T) rad
-    lon: np.ndarray              #: (F, T) rad
+    lon: np.ndarray              #: (F, T) rad, in (-pi, pi]
     alt: np.ndarray              #: (F, T) m above the ellipsoid
     vel_enu: np.ndarray          #: (F, T, 3) m/s in each sample's local ENU frame
     launch_t: np.ndarray         #: (F,) UTC s of launch or entry
@@ -133,7 +133,8 @@ class Trajectories:
             alive = self.alive[:, j] & (self.alive[:, k] | (w < 1e-9))
             for f in np.flatnonzero(alive):
                 lat = (1 - w) * self.lat[f, j] + w * self.lat[f, k]
-                lon = (1 - w) * self.lon[f, j] + w * self.lon[f, k]
+                lon = frames.wrap_pi(self.lon[f, j]
+                                     + w * frames.wrap_pi(self.lon[f, k] - self.lon[f, j]))
                 alt = (1 - w) * self.alt[f, j] + w * self.alt[f, k]
                 v = (1 - w) * self.vel_enu[f, j] + w * self.vel_enu[f, k]
                 yield Truth(t=float(t), id=self.ids[f], kind=str(self.kinds[f]),
@@ -492,7 +493,8 @@ class _Integrator:
 
         hit = act & p.missile & (h_new <= 0.0) & (s["climbed"] | s["failed"])
         frac = np.where(hit, h / np.where(hit, h - h_new, 1.0), 1.0)
-        s["lat"], s["lon"] = lat + frac * dlat, lon + frac * dlon
+        # longitude stays in (-pi, pi]: a flight may cross the antimeridian
+        s["lat"], s["lon"] = lat + frac * dlat, frames.wrap_pi(lon + frac * dlon)
         s["h"] = np.where(hit, 0.0, h_new)
         s["psi"] = np.where(act, frames.wrap_two_pi(psi + dpsi), psi)
         s["V"], s["vz"], s["vh"] = speed, vz, vh

@@ -245,6 +245,22 @@ def test_a_long_leg_is_flown_as_a_geodesic(scenario):
     assert np.ptp(heading) > 2.0 * DEG
 
 
+def test_a_flight_across_the_antimeridian_keeps_its_longitude_in_range(scenario):
+    """Longitude wraps into (-pi, pi]; the path itself has no jump."""
+    flight = Flight(id="east", kind="aircraft", launch_t=scenario.start,
+                    origin=Place(55.0 * DEG, 179.5 * DEG), waypoints=(Place(55.0 * DEG, -179.0 * DEG),),
+                    speed_mps=240.0, alt_sea_m=10000.0, alt_land_m=10000.0, rcs_m2=40.0)
+    short = dataclasses.replace(scenario, duration_s=600.0, land_mask="sea")
+    traj = simulate_flights(short, flights=[flight])
+    live = traj.alive[0]
+    assert np.all(np.abs(traj.lon[0]) <= math.pi)
+    assert traj.lon[0, live].min() < -3.13 and traj.lon[0, live].max() > 3.13
+    step = np.linalg.norm(np.diff(traj.pos[0, live], axis=0), axis=1)
+    assert_allclose(step, 240.0 * (traj.t[1] - traj.t[0]), rtol=1e-3)
+    records = list(traj.truth_records(0.75))                   # interpolated across the wrap
+    assert all(abs(r.lon_rad) <= math.pi and abs(abs(r.lon_rad) - math.pi) < 0.02 for r in records)
+
+
 def test_the_scenario_land_mask_sets_the_cruise_height(scenario):
     """``land_mask: sea`` keeps a missile at its sea height over Iran."""
     missile = scenario.flights[0]

@@ -388,6 +388,20 @@ def test_position_feed_reports_listed_kinds_inside_its_region_with_its_noise():
         [True, False, False]
 
 
+def test_position_reports_near_a_pole_stay_valid_latitudes():
+    """300 m of noise on a flight 50 m from the pole: over it, never beyond 90 deg."""
+    feed = build_sensor(with_fields(GEO, region={"lat": [85, 90], "lon": [-180, 180]},
+                                    kinds=["aircraft"]), "s")
+    t = np.linspace(T0, T0 + 2000.0, 3)
+    traj = flights([(89.99955, 10.0, 89.99955, 10.0, 10000.0)], t, kinds=["aircraft"])
+    rows = np.array([row for _, row in labelled(all_scans(feed, traj, T0, T0 + 2000.0), "f0")])
+    assert len(rows) > 100
+    assert np.all(np.abs(rows[:, 0]) <= 0.5 * math.pi) and np.all(np.abs(rows[:, 1]) <= math.pi)
+    error = frames.geodetic_to_ecef(rows[:, 0], rows[:, 1], rows[:, 2]) - traj.pos[0, 0]
+    assert np.all(np.linalg.norm(error, axis=1) < 6.0 * 300.0)
+    assert (rows[:, 1] < 0.0).any()                      # some reports lie across the pole
+
+
 # ------------------------------------------------------------------ specs and floors
 
 @pytest.mark.parametrize("spec, field, words", [
@@ -404,6 +418,8 @@ def test_position_feed_reports_listed_kinds_inside_its_region_with_its_noise():
      "realism floor 1"),
     (with_fields(GROUND, swerling=5), "sensors[2].swerling", "not one of"),
     (with_fields(GROUND, site__lat=95), "sensors[2].site.lat", "must be <= 90"),
+    (with_fields(GROUND, site__lon=200), "sensors[2].site.lon", "must be <= 180"),
+    (with_fields(AEW, orbit__lon=190), "sensors[2].orbit.lon", "must be <= 180"),
     (with_fields(GROUND, sigma="fine"), "sensors[2].sigma", "expected a mapping"),
     (with_fields(GROUND, range_maxm=3), "sensors[2].range_maxm", "unknown field"),
     (with_fields(GROUND, kind="sonar"), "sensors[2].kind", "expected one of"),

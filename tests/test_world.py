@@ -243,3 +243,26 @@ def test_another_theatre_scans_are_sector_scans_with_clutter_and_detections(balt
         false = sum(1 for x, i in ids if x == sensor and i is None)
         assert abs(false - 240 * rate) < 5.0 * math.sqrt(240 * rate)      # Poisson, 5 sigma
         assert sum(1 for x, i in ids if x == sensor and i and i.startswith("ship-")) > 20
+
+
+def test_a_flight_and_an_orbit_across_the_antimeridian_read_back(tmp_path):
+    """Longitudes stay in [-180, 180] for flights, events and a moving site crossing 180."""
+    text = BALTIC.replace("land_mask: land.geojson", "land_mask: sea").replace(
+        "ship: {lat: 55.5, lon: 15.0}", "ship: {lat: 55.5, lon: 179.2}").replace(
+        "[{lat: 56.0, lon: 18.0}, {lat: 56.5, lon: 21.5}]", "[]").replace(
+        "targets: [t1, t2, t3]", "targets: [{lat: 55.6, lon: -179.6}]").replace(
+        "lat: 57.5, lon: 18.0, alt: 9000", "lat: 55.0, lon: 179.9, alt: 9000").replace(
+        "[[[22.0, 56.0], [24.5, 56.0], [24.5, 57.5], [22.0, 57.5], [22.0, 56.0]]]",
+        "[[[-180, 55], [-179, 55], [-179, 56], [-180, 56], [-180, 55]]]")
+    path = tmp_path / "east.yaml"
+    path.write_text(text)
+    out = tmp_path / "east.jsonl"
+    assert main(["simulate", str(path), "--out", str(out), "--duration", "600", "--quiet"]) == 0
+    with RecordingReader(out) as reader:
+        recs = list(reader)
+    impacts = [r for r in recs if isinstance(r, Event) and r.event == "impact"]
+    assert len(impacts) == 3 and all(e.lon_rad < 0.0 for e in impacts)
+    target = (math.radians(55.6), math.radians(-179.6))
+    assert all(ground_m((e.lat_rad, e.lon_rad), target) < 1000.0 for e in impacts)
+    sites = [r.site.lon_rad for r in recs if isinstance(r, Scan) and r.sensor == "aew-1"]
+    assert min(sites) < -3.1 and max(sites) > 3.1                      # it does cross

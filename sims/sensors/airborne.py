@@ -79,7 +79,7 @@ class Racetrack:
         xy, vxy = self.plane(np.atleast_1d(times))
         offset_en = xy[:, :1] * self.forward + xy[:, 1:] * self.right       # (K, 2) east, north
         rate_en = vxy[:, :1] * self.forward + vxy[:, 1:] * self.right
-        lon = self.lon0 + offset_en[:, 0] * self._scale[0]
+        lon = frames.wrap_pi(self.lon0 + offset_en[:, 0] * self._scale[0])   # antimeridian
         lat = self.lat0 + offset_en[:, 1] * self._scale[1]
         # d(lat)/dt and d(lon)/dt of the path, turned into metres per second at the aircraft
         meridian, prime_vertical = frames.principal_radii(lat, self.alt)
@@ -116,7 +116,7 @@ class AirborneRadar(SurveillanceRadar):
         sensor_id = reader.text("id")
         o = reader.child("orbit")
         lat = math.radians(o.number("lat", at_least=-90.0, at_most=90.0))
-        lon = math.radians(o.number("lon", at_least=-180.0, at_most=360.0))
+        lon = math.radians(o.number("lon", at_least=-180.0, at_most=180.0))
         orbit = Racetrack(lat, lon, o.number("alt", above=0.0),
                           o.number("length_m", at_least=0.0), o.number("width_m", above=0.0),
                           math.radians(o.number("heading_deg", at_least=0.0, at_most=360.0)),

@@ -3,11 +3,13 @@ r"""Geolocation feed: noisy latitude, longitude and altitude reports of listed k
 Every ``period_s`` the feed reports each alive flight whose kind is listed in
 ``kinds`` (default: every kind) and whose position lies inside ``region``
 (a latitude/longitude box, degrees) with probability ``pd``. A report is the
-true geodetic position moved by independent Gaussian errors of ``sigma.h_m``
-east and north and ``sigma.v_m`` up, turned into latitude and longitude with
-the radii of curvature at the point (:func:`tracker.frames.principal_radii`):
-:math:`\Delta\varphi = \epsilon_n / (M + h)`,
-:math:`\Delta\lambda = \epsilon_e / ((N + h)\cos\varphi)`.
+true position moved by independent Gaussian errors of ``sigma.h_m`` east and
+north and ``sigma.v_m`` up in the local ENU frame, then turned back into
+latitude, longitude and altitude (through ECEF, so a report near a pole stays
+a valid latitude and every longitude lies in (-180, 180]). To first order
+that is :math:`\Delta\varphi = \epsilon_n / (M + h)`,
+:math:`\Delta\lambda = \epsilon_e / ((N + h)\cos\varphi)` (radii of curvature
+:math:`M, N`, :func:`tracker.frames.principal_radii`).
 
 False reports: Poisson with mean ``false_alarms_per_scan`` per scan, uniform
 in area over the region (:math:`\sin\varphi` uniform, which is uniform in
@@ -97,12 +99,12 @@ class PositionFeed:
         reported = state.alive & self._reported(lat, lon, np.asarray(traj.kinds)[None, :])
         reported &= rng.random(reported.shape) < self.pd
         scan_t, flight = np.nonzero(reported)
-        lat, lon, alt = lat[reported], lon[reported], alt[reported]
-        error = rng.standard_normal((lat.size, 3)) * self.sigma          # east, north, up (m)
-        meridian, prime_vertical = frames.principal_radii(lat, alt)
-        measured = np.stack([lat + error[:, 1] / meridian,
-                             lon + error[:, 0] / (prime_vertical * np.cos(lat)),
-                             alt + error[:, 2]], 1)
+        error = rng.standard_normal((scan_t.size, 3)) * self.sigma       # east, north, up (m)
+        # moved in the local ENU frame and back to geodetic through ECEF, so that a
+        # report near a pole stays a valid latitude (over the pole, not beyond 90 deg)
+        moved = state.pos[reported] + frames.enu_to_ecef_vector(error, lat[reported],
+                                                                lon[reported])
+        measured = np.stack(frames.ecef_to_geodetic(moved), 1).reshape(-1, 3)
         counts = rng.poisson(self.false_alarms_per_scan, size=times.size)
         scan_c = np.repeat(np.arange(times.size), counts)
         n = scan_c.size

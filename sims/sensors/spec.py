@@ -115,7 +115,7 @@ class SpecReader:
 def site_geodetic(reader: SpecReader, *, alt_at_least: float = -500.0) -> tuple[float, float, float]:
     """``{lat, lon, alt}`` in degrees and metres -> (lat rad, lon rad, alt m)."""
     lat = reader.number("lat", at_least=-90.0, at_most=90.0)
-    lon = reader.number("lon", at_least=-180.0, at_most=360.0)
+    lon = reader.number("lon", at_least=-180.0, at_most=180.0)    # as the recording's
     alt = reader.number("alt", at_least=alt_at_least)
     reader.finish()
     return math.radians(lat), math.radians(lon), alt
