@@ -25,17 +25,26 @@ from tracker.scan import Scan
 
 from .flights import Trajectories, simulate_flights
 from .scenario import Scenario
-from .sensors import SimSensor, build_sensor
+from .sensors import InfraredSatellite, SimSensor, build_sensor
 
 
 def build_sensors(scenario: Scenario) -> list[SimSensor]:
-    """The scenario's sensors, each checked; an error names the file, line and field."""
+    """The scenario's sensors, each checked; an error names the file, line and field.
+
+    A satellite's line-of-sight floor depends on where it looks: it is checked
+    at every point the scenario's missiles fly through (launch, waypoints, target).
+    """
+    route = [p for f in scenario.flights for p in (f.origin, *f.waypoints, f.target) if p]
+    lat, lon = np.array([p.lat for p in route]), np.array([p.lon for p in route])
     sensors = []
     for spec in scenario.sensors:
         try:
-            sensors.append(build_sensor(spec.spec, spec.field))
+            sensor = build_sensor(spec.spec, spec.field)
+            if isinstance(sensor, InfraredSatellite) and route:
+                sensor.check_floor(lat, lon, spec.field)
         except InputError as err:
             raise scenario.locate(err) from None
+        sensors.append(sensor)
     return sensors
 
 

@@ -98,17 +98,21 @@ def test_simulate_bad_input_is_one_line_and_status_2(tmp_path, capsys):
     assert main(["simulate", "--out", str(tmp_path / "r.jsonl"), "--duration", "-5"]) == 2
 
 
-def test_a_sensor_error_names_the_scenario_file_line_and_field(tmp_path, capsys):
-    scenario = load_scenario("caspian-2015")
-    text = open(scenario.path).read()
-    assert "az_deg: 0.15" in text
-    bad = tmp_path / "floor.yaml"
-    bad.write_text(text.replace("az_deg: 0.15", "az_deg: 0.05", 1))
+def bundled_changed(tmp_path, old, new) -> tuple[str, InputError]:
+    """The bundled scenario with ``old`` -> ``new`` once, and the error simulating it."""
+    text = open(load_scenario("caspian-2015").path).read()
+    assert old in text
+    bad = tmp_path / "changed.yaml"
+    bad.write_text(text.replace(old, new, 1))
     with pytest.raises(InputError) as info:
         simulate(load_scenario(bad))
-    message = str(info.value)
-    assert message.startswith(f"{bad}:") and "sigma.az_deg" in message and "floor" in message
+    return str(bad), info.value
 
+
+def test_a_sensor_error_names_the_scenario_file_line_and_field(tmp_path, capsys):
+    bad, err = bundled_changed(tmp_path, "az_deg: 0.15", "az_deg: 0.05")
+    message = str(err)
+    assert message.startswith(f"{bad}:") and "sigma.az_deg" in message and "floor" in message
 
 
 # ------------------------------------------------- another theatre, written as files only
@@ -266,3 +270,11 @@ def test_a_flight_and_an_orbit_across_the_antimeridian_read_back(tmp_path):
     assert all(ground_m((e.lat_rad, e.lon_rad), target) < 1000.0 for e in impacts)
     sites = [r.site.lon_rad for r in recs if isinstance(r, Scan) and r.sensor == "aew-1"]
     assert min(sites) < -3.1 and max(sites) > 3.1                      # it does cross
+
+
+def test_a_satellite_line_of_sight_floor_is_checked_where_it_looks(tmp_path):
+    """0.0004 deg of azimuth, 84 deg below the horizontal of a geostationary satellite,
+    is 0.00004 deg across the line of sight: kinder than the floor of SCENARIO.md."""
+    bad, err = bundled_changed(tmp_path, "sigma: {az_deg: 0.004,", "sigma: {az_deg: 0.0004,")
+    assert err.field == "sensors[7].sigma.az_deg" and err.path == bad
+    assert "across the line of sight, below the realism floor 0.0003" in err.problem

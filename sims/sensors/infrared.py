@@ -16,6 +16,15 @@ lie above the local horizontal plane at the object,
 :math:`(p_{sat} - p)\cdot \hat u(p) > 0`. Detections carry independent
 Gaussian noise of ``sigma.az_deg`` and ``sigma.el_deg``.
 
+Realism floor (SCENARIO.md): the line of sight is known no better than
+``LOS_FLOOR_DEG``. An elevation error is an angle across the line of sight as
+it stands, but an azimuth error moves the line of sight by only
+:math:`\sigma_{az}\cos(el)`, and seen from geostationary orbit
+:math:`|el|` is 81 to 90 deg: an azimuth sigma of 0.0004 deg looking at
+36 N 45 E from 0 N 57 E is 0.000045 deg, 30 m on the ground. So
+:meth:`InfraredSatellite.check_floor` checks :math:`\sigma_{az}\cos(el)` at
+the points the scenario's missiles fly through (``sims.world``).
+
 False alarms: Poisson with mean ``false_alarms_per_scan`` per scan, uniform
 in the sensor's measurement box: azimuth over [0, 360) and elevation from
 -90 deg up to the Earth's limb, :math:`-\pi/2 + \arcsin(a / |p_{sat}|)`
@@ -33,9 +42,14 @@ from tracker import frames
 from tracker.scan import Scan, Sensor, Site
 
 from . import truth
+from tracker.errors import InputError
+
 from .radar import BLOCK, COVERAGE_PD
-from .spec import SpecReader, site_geodetic
+from .spec import FLOOR_SOURCE, SpecReader, site_geodetic
 from .scanning import per_scan, periodic_times
+
+#: deg, the finest line of sight a scenario may give a satellite (SCENARIO.md)
+LOS_FLOOR_DEG = 0.0003
 
 
 class InfraredSatellite:
@@ -76,6 +90,27 @@ class InfraredSatellite:
     def _angles(self, pos) -> tuple[np.ndarray, np.ndarray]:
         az, el, _ = frames.enu_to_aer((pos - self._pos) @ self._rotation.T)
         return az, el
+
+    def check_floor(self, lat, lon, field: str) -> None:
+        """Raise `InputError` when the azimuth sigma, as an angle across the line of
+        sight to any visible ground point (lat, lon rad), is below ``LOS_FLOOR_DEG``.
+
+        ``field`` is the sensor's field path; the error names its ``sigma.az_deg``.
+        """
+        ground = frames.geodetic_to_ecef(np.atleast_1d(lat), np.atleast_1d(lon),
+                                         0.0).reshape(-1, 3)
+        visible = self._visible(ground)
+        if not visible.any():
+            return
+        _, el = self._angles(ground[visible])
+        cos_el = float(np.cos(el).min())
+        across = math.degrees(self.sigma[0]) * cos_el
+        if across < LOS_FLOOR_DEG:
+            raise InputError(
+                f"{math.degrees(self.sigma[0]):g} deg of azimuth at elevation "
+                f"{-math.degrees(math.acos(cos_el)):.1f} deg is {across:.2g} deg across the line "
+                f"of sight, below the realism floor {LOS_FLOOR_DEG:g} {FLOOR_SOURCE}; give at "
+                f"least {LOS_FLOOR_DEG / cos_el:.2g}", field=f"{field}.sigma.az_deg")
 
     def coverage(self, pos, t, rcs_m2=None, boosting=None, kinds=None) -> np.ndarray:
         """Objects (N, 3 ECEF), assumed alive, seen with Pd >= 0.1 at ``t`` (flashes aside)."""
@@ -131,8 +166,8 @@ class InfraredSatellite:
         sensor_id = reader.text("id")
         lat, lon, alt = site_geodetic(reader.child("site"), alt_at_least=0.0)
         sig = reader.child("sigma")
-        sigma_az = math.radians(sig.number("az_deg", above=0.0, floor=0.0003))
-        sigma_el = math.radians(sig.number("el_deg", above=0.0, floor=0.0003))
+        sigma_az = math.radians(sig.number("az_deg", above=0.0, floor=LOS_FLOOR_DEG))
+        sigma_el = math.radians(sig.number("el_deg", above=0.0, floor=LOS_FLOOR_DEG))
         sig.finish()
         return cls(sensor_id, Site(lat, lon, alt), reader.number("period_s", above=0.0),
                    sigma_az, sigma_el, pd_booster=reader.probability("pd_booster"),
