@@ -155,3 +155,114 @@ def pda_update(x, P, H, R, innovations, beta, beta_none, offsets, S, status):
     P_new = _symmetrise(b0 * P + (1.0 - b0) * _joseph(P, K, H, R)
                         + K @ spread @ np.swapaxes(K, 1, 2))
     _commit(x, P, x_new, P_new, status, ok)
+
+
+# --- gating (issue 5, item 1) ---------------------------------------------------------
+# Twin of src_cython/gating.pyx, and the all-pairs gate that ``tracker.gating.gate``
+# (k-d tree, then the kernel) must reproduce exactly.
+
+STATUS_SKIPPED = 4       # not gated: the caller left the track out (outside coverage)
+
+
+def _wrap_angle_columns(nu: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """nu (..., m) with its angle columns mapped into (-pi, pi]; values already there kept."""
+    nu = np.array(nu, dtype=np.float64)
+    for k in np.flatnonzero(angle):
+        col = nu[..., k]
+        outside = (col > np.pi) | (col <= -np.pi)
+        col[outside] = np.pi - np.mod(np.pi - col[outside], 2.0 * np.pi)   # frames.wrap_pi
+    return nu
+
+
+@_quiet
+def _ldl_batch(S: np.ndarray):
+    """S = L D L' of every symmetric (n, m, m), column by column as ``_linalg.ldl`` does.
+
+    Returns L (unit lower triangular), the pivots D (n, m), and ok where every
+    pivot is positive and finite (S positive definite, Golub & Van Loan 4.1.2).
+    """
+    n, m, _ = S.shape
+    L = np.zeros_like(S)
+    d = np.zeros((n, m))
+    ok = np.ones(n, dtype=bool)
+    for j in range(m):
+        d[:, j] = S[:, j, j] - np.einsum("nl,nl,nl->n", L[:, j, :j], L[:, j, :j], d[:, :j])
+        ok &= (d[:, j] > 0.0) & np.isfinite(d[:, j])
+        L[:, j, j] = 1.0
+        for i in range(j + 1, m):
+            L[:, i, j] = (S[:, i, j] - np.einsum("nl,nl,nl->n", L[:, i, :j], L[:, j, :j],
+                                                 d[:, :j])) / d[:, j]
+    return L, d, ok
+
+
+def _mahalanobis2(nu: np.ndarray, L: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """nu' S^-1 nu = w' D^-1 w with L w = nu; nu (..., m), L (..., m, m), d (..., m)."""
+    w = np.empty(np.broadcast_shapes(nu.shape, d.shape))
+    for k in range(nu.shape[-1]):
+        w[..., k] = nu[..., k] - np.einsum("...l,...l->...", L[..., k, :k], w[..., :k])
+    return np.sum(w * w / d, axis=-1)
+
+
+@_quiet
+def _track_factors(z_hat, S, active):
+    """Per track: status, L, D and log N's constant -(m log 2 pi + log det S) / 2."""
+    N, m = z_hat.shape
+    S = _symmetrise(S)
+    finite = _finite_rows(z_hat, S) if N else np.ones(0, dtype=bool)
+    L, d, pd = _ldl_batch(np.where(finite[:, None, None], S, np.eye(m)))
+    status = np.select([~active, ~finite, ~pd], [STATUS_SKIPPED, STATUS_INVALID_INPUT,
+                                                 STATUS_NOT_PD], STATUS_OK).astype(np.int8)
+    log_norm = -0.5 * (m * np.log(2.0 * np.pi) + np.log(d).sum(axis=1))
+    return status, L, d, log_norm
+
+
+@_quiet
+def gate_pairs(z_hat, S, z, angle, candidate_offsets, candidates, active, threshold,
+               offsets, track, detection, d2, log_likelihood, innovation, status):
+    """Mahalanobis test of candidate pairs; twin of ``_gating.gate_pairs``, returns K.
+
+    nu = z_j - z_hat_i (angles wrapped into (-pi, pi]), d2 = nu' S_i^-1 nu; a pair
+    is kept when d2 <= threshold, with log N(nu; 0, S_i) = -d2/2 - (m log 2 pi +
+    log det S_i)/2. Accepted pairs fill rows 0..K-1 grouped by track, in candidate order.
+    """
+    N, m = z_hat.shape
+    status[:], L, d, log_norm = _track_factors(z_hat, S, np.asarray(active, dtype=bool))
+    owner = np.repeat(np.arange(N), np.diff(candidate_offsets))
+    nu = _wrap_angle_columns(z[candidates] - z_hat[owner], angle)        # nu = z - z_hat
+    q = _mahalanobis2(nu, L[owner], d[owner])                            # nu' S^-1 nu
+    keep = (status[owner] == STATUS_OK) & (q <= threshold)
+    K = int(keep.sum())
+    track[:K], detection[:K], d2[:K] = owner[keep], candidates[keep], q[keep]
+    log_likelihood[:K] = log_norm[owner[keep]] - 0.5 * q[keep]
+    innovation[:K] = nu[keep]
+    offsets[0] = 0
+    offsets[1:] = np.cumsum(np.bincount(owner[keep], minlength=N))
+    return K
+
+
+@_quiet
+def gate_all_pairs(z_hat, S, z, angle, active, threshold, block_pairs=1 << 22):
+    """Every (track, detection) pair tested, no coarse stage: the gate's oracle.
+
+    Returns (track, detection, d2, log_likelihood, innovation) of the pairs with
+    d2 <= threshold, sorted by track then detection. Dense arithmetic on blocks of
+    tracks (``block_pairs`` pairs at a time keep the memory bounded).
+    """
+    N, m = z_hat.shape
+    n_det = z.shape[0]
+    status, L, d, log_norm = _track_factors(z_hat, S, np.asarray(active, dtype=bool))
+    out = [[] for _ in range(5)]
+    step = max(1, block_pairs // max(n_det, 1))
+    for start in range(0, N, step):
+        rows = np.arange(start, min(N, start + step))
+        nu = _wrap_angle_columns(z[None, :, :] - z_hat[rows, None, :], angle)  # (B, n_det, m)
+        q = _mahalanobis2(nu, L[rows, None], d[rows, None])
+        keep = (status[rows, None] == STATUS_OK) & (q <= threshold)
+        i, j = np.nonzero(keep)                     # row-major: by track, then detection
+        for acc, part in zip(out, (rows[i], j, q[i, j], log_norm[rows[i]] - 0.5 * q[i, j],
+                                   nu[i, j])):
+            acc.append(part)
+    if not N:
+        return (np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0), np.empty(0),
+                np.empty((0, m)))
+    return tuple(np.concatenate(acc) for acc in out)
