@@ -157,6 +157,200 @@ def pda_update(x, P, H, R, innovations, beta, beta_none, offsets, S, status):
     _commit(x, P, x_new, P_new, status, ok)
 
 
+# --- association (JIPDA; issue 5, item 2) -------------------------------------------
+# Twins of src_cython/jpda.pyx. ``jipda`` enumerates every joint association event of
+# each cluster marked exact: readable, and exponential, so it is the oracle for small
+# clusters only (the compiled kernel never enumerates events; it uses EHM).
+
+METHOD_EXACT = 0         # exact marginals (the kernel: EHM in scaled linear arithmetic)
+METHOD_EXACT_LOG = 1     # exact, redone in log space because scaled values lost precision
+METHOD_LBP = 2           # loopy belief propagation, converged
+METHOD_LBP_CAPPED = 3    # loopy belief propagation stopped at the iteration cap
+
+#: the miss weight 1 - Pd Pg r is floored here, so that a certain, surely detected
+#: track (r = Pd = Pg = 1) that sees nothing is not a contradiction (every event would
+#: have probability 0); its existence then falls to 0
+MISS_FLOOR = 1e-300
+#: largest log-weight w_ij / miss_i taken by loopy belief propagation (e^690 ~ 1e300):
+#: sums of a few hundred such terms stay finite
+LBP_LOG_WEIGHT_MAX = 690.0
+
+
+def _cluster_inputs_valid(tracks, offsets, log_likelihood_ratio, existence,
+                          detection_probability, gate_probability):
+    """True if every input of the cluster is usable (the kernel's STATUS_INVALID_INPUT)."""
+    r, pd, pg = existence[tracks], detection_probability[tracks], gate_probability[tracks]
+    pairs = np.concatenate([np.arange(offsets[t], offsets[t + 1]) for t in tracks])
+    lr = log_likelihood_ratio[pairs.astype(np.intp)]
+    return bool(((r >= 0) & (r <= 1) & (pd > 0) & (pd <= 1) & (pg > 0) & (pg <= 1)).all()
+                and not (np.isnan(lr) | (lr == np.inf)).any())
+
+
+def _log_weights(t, offsets, log_likelihood_ratio, existence, detection_probability,
+                 gate_probability):
+    """log of the miss weight 1 - Pd Pg r and of each pair's weight Pd r ell_ij."""
+    r, pd, pg = existence[t], detection_probability[t], gate_probability[t]
+    with np.errstate(divide="ignore"):
+        log_miss = np.log(max(1.0 - pd * pg * r, MISS_FLOOR))
+        log_assign = np.log(pd) + np.log(r) + log_likelihood_ratio[offsets[t]:offsets[t + 1]]
+    return log_miss, log_assign
+
+
+def _exact_marginals(tracks, offsets, det_index, log_likelihood_ratio, existence,
+                     detection_probability, gate_probability):
+    """q_i0 and q_ij of one cluster by enumerating every joint association event.
+
+    A joint event gives each track no detection or one of its gated detections, no
+    detection to two tracks; its probability is proportional to the product over tracks
+    of (1 - Pd Pg r_i) for a miss and Pd r_i ell_ij for an assignment. Events are grown
+    track by track as arrays (used detections as a bit mask, log weight, each track's
+    choice), so every event is listed, and each marginal is a log-sum over its events.
+    At most 63 detections per cluster (the mask is an int64).
+    """
+    local = {j: b for b, j in enumerate(np.unique(np.concatenate(
+        [det_index[offsets[t]:offsets[t + 1]] for t in tracks] + [np.zeros(0, np.intp)])))}
+    used = np.zeros(1, dtype=np.int64)       # bit b: the cluster's b-th detection is taken
+    log_w = np.zeros(1)
+    choice = np.zeros((1, 0), dtype=np.intp)  # per track: 0 = miss, 1 + n = its n-th pair
+    for t in tracks:
+        log_miss, log_assign = _log_weights(t, offsets, log_likelihood_ratio, existence,
+                                            detection_probability, gate_probability)
+        every = np.arange(len(used))
+        parents, options = [every], [np.zeros(len(used), np.intp)]      # the miss
+        new_used, new_log_w = [used], [log_w + log_miss]
+        for n, j in enumerate(det_index[offsets[t]:offsets[t + 1]]):
+            bit = np.int64(1) << np.int64(local[int(j)])
+            free = every[(used & bit) == 0]
+            parents.append(free)
+            options.append(np.full(len(free), n + 1, np.intp))
+            new_used.append(used[free] | bit)
+            new_log_w.append(log_w[free] + log_assign[n])
+        parents = np.concatenate(parents)
+        choice = np.column_stack([choice[parents], np.concatenate(options)])
+        used = np.concatenate(new_used)
+        log_w = np.concatenate(new_log_w)
+    with np.errstate(divide="ignore"):
+        log_z = np.logaddexp.reduce(log_w)
+        q = [np.array([np.exp(np.logaddexp.reduce(log_w[choice[:, c] == n]) - log_z)
+                       if (choice[:, c] == n).any() else 0.0
+                       for n in range(offsets[t + 1] - offsets[t] + 1)])
+             for c, t in enumerate(tracks)]
+    return q
+
+
+def _exclusive_sums(values, group, n_groups):
+    """For each element, the sum of the other elements of its group, without cancellation.
+
+    sum - value loses everything when the value dominates its group (weights span 1e±30
+    here), so the largest element of each group (the first, on ties) gets the sum of the
+    rest, summed directly, and every other element gets (that sum - itself) + the largest:
+    the largest then dominates the result, and the subtraction's round-off is relative to it.
+    """
+    index = np.arange(len(values))
+    top = np.full(n_groups, -np.inf)
+    np.maximum.at(top, group, values)
+    first_top = np.full(n_groups, len(values))
+    np.minimum.at(first_top, group, np.where(values == top[group], index, len(values)))
+    is_top = first_top[group] == index
+    rest = np.bincount(group, weights=np.where(is_top, 0.0, values), minlength=n_groups)
+    return np.where(is_top, rest[group], (rest[group] - values) + top[group])
+
+
+def _lbp_marginals(tracks, offsets, det_index, log_likelihood_ratio, existence,
+                   detection_probability, gate_probability, max_iterations, tolerance):
+    """q_i0 and q_ij of one cluster by loopy belief propagation; also whether it converged.
+
+    With weights relative to the miss, w_ij = Pd r_i ell_ij / (1 - Pd Pg r_i), messages
+    from detections to tracks nu_ij start at 1 and are updated in parallel (flooding):
+
+        mu_ij = w_ij / (1 + sum_{j' != j} w_ij' nu_ij')       track i to detection j
+        nu_ij = 1 / (1 + sum_{i' != i} mu_i'j)                 detection j to track i
+
+    until max |nu_new - nu| <= tolerance or max_iterations; then
+    q_ij = w_ij nu_ij / (1 + sum_j' w_ij' nu_ij') and q_i0 = 1 / (1 + sum_j' w_ij' nu_ij')
+    (J. Williams, R. Lau, IEEE TAES 50(4), 2014; exact on clusters without cycles).
+    """
+    pairs = np.concatenate([np.arange(offsets[t], offsets[t + 1]) for t in tracks]
+                           + [np.zeros(0, np.intp)]).astype(np.intp)
+    owner = np.concatenate([np.full(offsets[t + 1] - offsets[t], c, np.intp)
+                            for c, t in enumerate(tracks)] + [np.zeros(0, np.intp)])
+    _, det = np.unique(det_index[pairs], return_inverse=True)
+    n_tracks, n_dets = len(tracks), int(det.max()) + 1 if len(det) else 0
+    log_w = np.empty(len(pairs))
+    for c, t in enumerate(tracks):
+        log_miss, log_assign = _log_weights(t, offsets, log_likelihood_ratio, existence,
+                                            detection_probability, gate_probability)
+        log_w[owner == c] = log_assign - log_miss
+    w = np.exp(np.minimum(log_w, LBP_LOG_WEIGHT_MAX))
+    nu = np.ones(len(pairs))
+    converged = False
+    for _ in range(max_iterations):
+        mu = w / (1.0 + _exclusive_sums(w * nu, owner, n_tracks))
+        nu_new = 1.0 / (1.0 + _exclusive_sums(mu, det, n_dets))
+        change = np.abs(nu_new - nu).max(initial=0.0)
+        nu = nu_new
+        if change <= tolerance:
+            converged = True
+            break
+    denominator = 1.0 + np.bincount(owner, weights=w * nu, minlength=n_tracks)
+    q_pairs = w * nu / denominator[owner]
+    q = [np.concatenate([[1.0 / denominator[c]], q_pairs[owner == c]])
+         for c in range(n_tracks)]
+    return q, converged
+
+
+def _jipda_track(q, r, pd, pg):
+    """(beta_0, beta_j, r') of one track from its marginals q_0 (no detection), q_j.
+
+    rho = P(exists | no detection is the track's) = r (1 - Pd Pg) / (1 - Pd Pg r);
+    r' = sum_j q_j + q_0 rho;  beta_j = q_j / r';  beta_0 = q_0 rho / r'.
+    A track with r' = 0 keeps beta_0 = 1.
+    """
+    rho = r * (1.0 - pd * pg) / max(1.0 - pd * pg * r, MISS_FLOOR)
+    exists = q[1:].sum() + q[0] * rho
+    if not exists > 0.0:
+        return 1.0, np.zeros(len(q) - 1), 0.0
+    return q[0] * rho / exists, q[1:] / exists, min(exists, 1.0)
+
+
+def jipda(offsets, det_index, log_likelihood_ratio, existence, detection_probability,
+          gate_probability, order, cluster_offsets, method, max_iterations, tolerance,
+          beta, beta_none, posterior_existence, claimed, status,
+          node_keys, node_weights, children, table, layer_work, track_work, pair_work,
+          det_work, det_sums):
+    """JIPDA association of every cluster; twin of ``_jpda.jipda``.
+
+    Clusters whose ``method`` is METHOD_EXACT are solved by enumerating every joint
+    event (the oracle), the others by loopy belief propagation; ``method`` receives
+    METHOD_LBP or METHOD_LBP_CAPPED for those. The workspace arguments (``node_keys``
+    to ``det_sums``) are the kernel's and are not used here. See
+    ``tracker.association.associate`` for the equations.
+    """
+    claimed[:] = 0.0
+    for c in range(len(cluster_offsets) - 1):
+        tracks = order[cluster_offsets[c]:cluster_offsets[c + 1]]
+        if not _cluster_inputs_valid(tracks, offsets, log_likelihood_ratio, existence,
+                                     detection_probability, gate_probability):
+            for t in tracks:
+                beta[offsets[t]:offsets[t + 1]] = 0.0
+                beta_none[t] = 1.0
+                posterior_existence[t] = existence[t]
+                status[t] = STATUS_INVALID_INPUT
+            continue
+        args = (tracks, offsets, det_index, log_likelihood_ratio, existence,
+                detection_probability, gate_probability)
+        if method[c] == METHOD_EXACT:
+            q = _exact_marginals(*args)
+        else:
+            q, converged = _lbp_marginals(*args, max_iterations, tolerance)
+            method[c] = METHOD_LBP if converged else METHOD_LBP_CAPPED
+        for t, q_t in zip(tracks, q):
+            beta_none[t], beta[offsets[t]:offsets[t + 1]], posterior_existence[t] = \
+                _jipda_track(q_t, existence[t], detection_probability[t], gate_probability[t])
+            claimed[det_index[offsets[t]:offsets[t + 1]]] += q_t[1:]
+            status[t] = STATUS_OK
+
+
 # --- gating (issue 5, item 1) ---------------------------------------------------------
 # Twin of src_cython/gating.pyx, and the all-pairs gate that ``tracker.gating.gate``
 # (k-d tree, then the kernel) must reproduce exactly.
