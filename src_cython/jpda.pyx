@@ -552,3 +552,6 @@ def jipda(const Py_ssize_t[::1] offsets,        # IN  (N + 1,) track i owns pair
             _finish(tracks, n, &offsets[0], det_ptr, &existence[0], &detection_probability[0],
                     &gate_probability[0], &w, beta_ptr, &beta_none[0],
                     &posterior_existence[0], claimed_ptr, &status[0])
+        for k in range(n_det):        # LBP's marginals can overshoot 1 by its tolerance
+            if claimed_ptr[k] > 1.0:
+                claimed_ptr[k] = 1.0

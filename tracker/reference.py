@@ -349,6 +349,7 @@ def jipda(offsets, det_index, log_likelihood_ratio, existence, detection_probabi
                 _jipda_track(q_t, existence[t], detection_probability[t], gate_probability[t])
             claimed[det_index[offsets[t]:offsets[t + 1]]] += q_t[1:]
             status[t] = STATUS_OK
+    np.minimum(claimed, 1.0, out=claimed)      # LBP's marginals can overshoot 1 by its tolerance
 
 
 # --- gating (issue 5, item 1) ---------------------------------------------------------
