@@ -23,6 +23,7 @@ Azimuth differences wrap into (-pi, pi] (:func:`angle_columns`).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -281,6 +282,19 @@ def measurement_points(kind: str, values: np.ndarray) -> np.ndarray:
     return u * values[:, :1] if kind == "radar" else u
 
 
+def _largest_abs_row_sum(S: np.ndarray) -> np.ndarray:
+    """max_i sum_j |S_ij| per matrix (N,): Gershgorin's bound on the largest eigenvalue.
+    Column by column: NumPy reduces a length-3 inner axis ten times slower."""
+    m = S.shape[1]
+    rows = [sum(np.abs(S[:, i, j]) for j in range(m)) for i in range(m)]
+    return functools.reduce(np.maximum, rows)
+
+
+def _largest_finite(values: np.ndarray) -> float:
+    """The largest finite |value| (0 if none): the magnitude the slack is relative to."""
+    return float(np.abs(values[np.isfinite(values)]).max(initial=0.0))
+
+
 @np.errstate(invalid="ignore")
 def coarse_radii(kind: str, z_hat: np.ndarray, S: np.ndarray, threshold: float) -> np.ndarray:
     r"""Per-track radius (N,) around the track's point that holds every detection the
@@ -293,54 +307,69 @@ def coarse_radii(kind: str, z_hat: np.ndarray, S: np.ndarray, threshold: float) 
     :math:`\sqrt{\gamma \min(\operatorname{tr} S, \max_i \sum_j |S_{ij}|)}`.
     NaN where S has a negative or non-finite diagonal (the fine stage flags the track).
     """
-    diag = np.diagonal(S, axis1=1, axis2=2)
-    if kind != "position":
-        # detections' elevations lie within c = sqrt(gamma S_ee) of the track's: the
-        # azimuth step is an arc of length |cos el| |d az| at most max |cos| over that band
-        el = np.abs(z_hat[:, 2 if kind == "radar" else 1])
-        c = np.sqrt(threshold * diag[:, 2 if kind == "radar" else 1])
-        low, high = np.maximum(el - c, 0.0), el + c
-        max_cos = np.where(high >= np.pi, 1.0, np.maximum(np.cos(low), -np.cos(np.minimum(high, np.pi))))
+    m = S.shape[1]
+    diag = [S[:, j, j] for j in range(m)]
     if kind == "position":
-        gershgorin = np.abs(S).sum(axis=2).max(axis=1)     # >= the largest eigenvalue
-        bound = np.sqrt(threshold * np.minimum(diag.sum(axis=1), gershgorin))
-        scale = np.abs(z_hat).max(axis=1)
+        bound = np.sqrt(threshold * np.minimum(sum(diag), _largest_abs_row_sum(S)))
+        scale = _largest_finite(z_hat)
     else:
-        a = np.sqrt(threshold * diag)
+        az, el = (1, 2) if kind == "radar" else (0, 1)
+        a = [np.sqrt(threshold * d) for d in diag]
+        # detections' elevations lie within a_el of the track's: the azimuth step is an
+        # arc of length |cos el| |d az| at most max |cos| over that band (c above)
+        low = np.maximum(np.abs(z_hat[:, el]) - a[el], 0.0)
+        high = np.abs(z_hat[:, el]) + a[el]
+        c = np.where(high >= np.pi, 1.0, np.maximum(np.cos(low), -np.cos(np.minimum(high, np.pi))))
+        angle = np.minimum(2.0, c * a[az] + a[el])           # chord <= arc <= this
         if kind == "radar":
-            bound = a[:, 0] + np.abs(z_hat[:, 0]) * np.minimum(2.0, max_cos * a[:, 1] + a[:, 2])
-            scale = np.abs(z_hat[:, 0])
+            bound = a[0] + np.abs(z_hat[:, 0]) * angle
+            scale = _largest_finite(z_hat[:, 0])
         else:
-            bound = np.minimum(2.0, max_cos * a[:, 0] + a[:, 1])
-            scale = np.ones(z_hat.shape[0])
+            bound, scale = angle, 1.0
     return bound * (1.0 + _RADIUS_RELATIVE_SLACK) + _RADIUS_ABSOLUTE_SLACK * (1.0 + scale)
 
 
+#: neighbours asked of the k-d tree per track; a track with this many inside its
+#: radius asks again for all of them (a ball query), so the number only sets speed
+NEAREST = 4
+
+
 def _candidates(kind, z_hat, S, z, threshold, active) -> Candidates:
-    N = z_hat.shape[0]
+    N, n_det = z_hat.shape[0], z.shape[0]
     radius = coarse_radii(kind, z_hat, S, threshold)
     track_points = measurement_points(kind, z_hat)
     rows = np.flatnonzero(active & np.isfinite(radius) & np.isfinite(track_points).all(axis=1))
-    if z.shape[0] == 0 or rows.size == 0:
+    if n_det == 0 or rows.size == 0:
         return Candidates(np.zeros(N + 1, dtype=np.intp), np.empty(0, dtype=np.intp))
-    detections = cKDTree(measurement_points(kind, z))
-    # one pair search per octave of radius: a few tracks with a wide gate (new ones)
-    # do not widen the search of all the others
-    octave = np.ceil(np.log2(radius[rows]))
+    tree = cKDTree(measurement_points(kind, z), balanced_tree=False, compact_nodes=False)
+    k = min(NEAREST, n_det)
     owners, found = [], []
+    # the k nearest detections up to one bound per octave of radius, so that a few
+    # tracks with a wide gate (new ones) do not widen the search of all the others
+    octave = np.ceil(np.log2(radius[rows]))
     for level in np.unique(octave):
         group = rows[octave == level]
-        pairs = cKDTree(track_points[group]).sparse_distance_matrix(
-            detections, float(radius[group].max()), output_type="ndarray")
-        keep = pairs["v"] <= radius[group[pairs["i"]]]
-        owners.append(group[pairs["i"][keep]])
-        found.append(pairs["j"][keep])
-    owner = np.concatenate(owners).astype(np.intp, copy=False)
-    detection = np.concatenate(found).astype(np.intp, copy=False)
-    order = np.lexsort((detection, owner))
+        bound = np.nextafter(radius[group].max(), np.inf)
+        dist, idx = tree.query(track_points[group], k=k, distance_upper_bound=bound)
+        dist, idx = dist.reshape(-1, k), idx.reshape(-1, k)
+        inside = dist <= radius[group, None]
+        idx = np.sort(np.where(inside, idx, n_det), axis=1)  # by detection; misses last
+        crowded = inside[:, -1]                  # k inside: there may be more
+        keep = ~crowded[:, None] & (idx < n_det)
+        owners.append(np.broadcast_to(group[:, None], idx.shape)[keep])
+        found.append(idx[keep])
+        if crowded.any():
+            near = tree.query_ball_point(track_points[group[crowded]], radius[group[crowded]],
+                                         return_sorted=True)
+            counts = np.fromiter(map(len, near), dtype=np.intp, count=len(near))
+            owners.append(np.repeat(group[crowded], counts))
+            found.append(np.fromiter(itertools.chain.from_iterable(near), dtype=np.intp,
+                                     count=int(counts.sum())))
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")       # each track's run is already sorted
     offsets = np.zeros(N + 1, dtype=np.intp)
     np.cumsum(np.bincount(owner, minlength=N), out=offsets[1:])
-    return Candidates(offsets, np.ascontiguousarray(detection[order]))
+    return Candidates(offsets, np.ascontiguousarray(np.concatenate(found)[order], dtype=np.intp))
 
 
 def _fine(kind, z_hat, S, z, candidates: Candidates, threshold, active) -> Gated:
