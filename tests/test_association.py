@@ -279,3 +279,11 @@ def test_feeds_the_pda_update():
     S, status = kalman.pda_update(x, P, H, np.broadcast_to(np.eye(3), (N, 3, 3)),
                                   rng.normal(size=(K, 3)), a.beta, a.beta_none, offsets)
     assert (status == 0).all() and np.isfinite(x).all()
+
+
+def test_a_scan_with_no_track_in_coverage_claims_nothing():
+    for n_det in (0, 3):
+        a = associate(np.zeros(1, np.intp), np.empty(0, np.intp), np.empty(0), np.empty(0),
+                      0.9, 0.999, n_detections=n_det)
+        assert a.beta.size == 0 and a.existence.size == 0 and a.n_exact == 0
+        assert a.claimed.tolist() == [0.0] * n_det

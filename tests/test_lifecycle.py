@@ -35,8 +35,10 @@ def test_radar_detection_starts_a_track_at_its_position_with_its_radial_speed():
     assert x[0, 3:] @ u == pytest.approx(x_true[3:] @ u, abs=0.1)  # radial speed from rr
     # the radial velocity is known to ~sigma_rr, the cross velocity only to the prior
     assert u @ P[0, 3:, 3:] @ u < 1.6 ** 2
-    # one horizontal axis (300 m/s) and the vertical (50 m/s) stay at the prior
-    assert np.trace(P[0, 3:, 3:]) == pytest.approx(300.0 ** 2 + 50.0 ** 2, rel=0.01)
+    # one horizontal axis and the vertical stay at the prior
+    ini = TrackerConfig().initiation
+    assert np.trace(P[0, 3:, 3:]) == pytest.approx(
+        ini.velocity_sigma_h_mps ** 2 + ini.velocity_sigma_v_mps ** 2, rel=0.01)
     # position covariance: range sigma along the line of sight, cross-range ~ r sigma_az
     assert math.sqrt(u @ P[0, :3, :3] @ u) == pytest.approx(60.0, rel=0.05)
     assert np.all(np.linalg.eigvalsh(P[0]) > 0)
@@ -53,6 +55,9 @@ def test_initiate_skips_lines_of_sight_and_manage_confirms_and_deletes():
     assert len(table) == 3 and table.capacity >= 3                 # grew past 2
     assert len(set(table.ids[rows])) == 3 and (table.status[rows] == TENTATIVE).all()
     table.existence[rows] = [0.95, 0.5, 0.01]
+    confirmed, _ = manage(table, TrackerConfig())
+    assert confirmed.size == 0                  # likely, but one detection: velocity unknown
+    table.n_updates[rows] = TrackerConfig().confirm_updates
     confirmed, dead = manage(table, TrackerConfig())
     assert confirmed.tolist() == [rows[0]] and dead.tolist() == [rows[2]]
     assert table.status[rows[0]] == CONFIRMED

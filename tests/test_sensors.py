@@ -445,7 +445,10 @@ def test_the_bundled_schema_builds_and_describes_itself():
         sensor = build_sensor(spec, f"sensors[{i}]")
         description = sensor.description
         assert (sensor.id, description.kind) == (spec["id"], kinds[spec["id"]])
-        assert description.clutter_density > 0 and 0 < description.pd <= 1
+        # pd is that of a typical air target: 0 for an infrared satellite that sees none
+        assert description.clutter_density > 0 and 0 <= description.pd <= 1
+        if description.kind == "los":
+            assert description.pd == spec.get("pd_cruise", 0.0)
     assert build_sensor(GROUND, "s").description.site.alt_m == 20.0
     assert build_sensor(AEW, "s").description.site is None
     assert build_sensor(GROUND, "s").description.sigma["az"] == pytest.approx(math.radians(0.15))

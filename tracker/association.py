@@ -280,6 +280,11 @@ def associate(offsets, det_index, log_likelihood_ratio, existence, detection_pro
     if not (max_iterations >= 1 and tolerance >= 0.0):
         raise ValueError(f"max_iterations={max_iterations} must be >= 1 and "
                          f"tolerance={tolerance} >= 0")
+    if N == 0:                                    # no track in coverage: nothing is claimed
+        empty = np.empty(0)
+        return Association(empty, empty, empty, np.zeros(n_detections), np.empty(0, np.int8),
+                           np.empty(0, np.intp), np.zeros(1, np.intp), np.empty(0, np.intp),
+                           np.empty(0, np.int8))
     order, cluster_offsets = clusters(offsets, det_index, n_detections, owner)
     branches, nodes, width = net_bounds(offsets, det_index, n_detections, order,
                                         cluster_offsets, owner)

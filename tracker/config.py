@@ -59,7 +59,9 @@ class Initiation:
 
     existence: float = 0.2                 #: existence of a new track (JIPDA birth)
     velocity_sigma_h_mps: float = 300.0    #: prior velocity sigma per horizontal axis
-    velocity_sigma_v_mps: float = 50.0     #: prior vertical velocity sigma
+    velocity_sigma_v_mps: float = 15.0     #: prior vertical velocity sigma: air targets fly
+    #: mostly level, and radar elevation is too coarse (0.3 deg is 200 m at 40 km) to
+    #: learn a vertical speed from a few detections
     claimed_below: float = 0.5             #: a detection claimed with less probability is free
 
 
@@ -70,8 +72,11 @@ class TrackerConfig:
     gate_probability: float = 0.999        #: probability a target's detection falls in its gate
     survival_per_s: float = 0.9995         #: existence kept per second without evidence
     confirm_existence: float = 0.9         #: a tentative track confirms at this existence
+    confirm_updates: int = 3               #: ... and after this many detections (velocity known)
     delete_existence: float = 0.03         #: a track is deleted below this existence
-    max_position_sigma_m: float = 30_000.0 #: a track more uncertain than this is deleted
+    max_position_sigma_m: float = 5_000.0  #: a track more uncertain than this is deleted
+    #: (with the default process noise, about 3 minutes unobserved: gaps of 60 s survive)
+    min_altitude_m: float = -500.0         #: a track this far below the ellipsoid is deleted
     output_period_s: float = 5.0           #: every live track gets a record this often
     out_of_order_lag_s: float = 2.0        #: scans are held this long for late arrivals
     exact_cluster_tracks: int = 12         #: larger clusters use the approximate association
@@ -88,11 +93,15 @@ class TrackerConfig:
                 raise InputError(f"{value} must lie in (0, 1)", field=name)
         if not self.delete_existence < self.confirm_existence:
             raise InputError("must be below confirm_existence", field="delete_existence")
+        if not math.isfinite(self.min_altitude_m):
+            raise InputError(f"{self.min_altitude_m} must be a finite number", field="min_altitude_m")
         for name in ("max_position_sigma_m", "output_period_s"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise InputError(f"{getattr(self, name)} must be a positive number", field=name)
         if not (math.isfinite(self.out_of_order_lag_s) and self.out_of_order_lag_s >= 0):
             raise InputError(f"{self.out_of_order_lag_s} must be >= 0", field="out_of_order_lag_s")
+        if self.confirm_updates < 1:
+            raise InputError("must be at least 1", field="confirm_updates")
         if self.exact_cluster_tracks < 1:
             raise InputError("must be at least 1", field="exact_cluster_tracks")
         for name in ("horizontal", "vertical"):

@@ -100,14 +100,18 @@ class CoverageLimits:
         return cls(range_max, el_band, lat, lon)
 
 
-def in_sector(az, rng, sector: Sector) -> np.ndarray:
+def in_sector(az, rng, sector: Sector, az_margin=0.0) -> np.ndarray:
     """Whether azimuths ``az`` (rad) and slant ranges ``rng`` (m) lie inside ``sector``.
 
     Azimuth from ``sector.az_rad[0]`` clockwise to ``[1]``, both ends included,
     through north when ``[1] < [0]``; range within ``sector.range_m`` when it has one.
+    ``az_margin`` (rad, scalar or per point) widens the sector on both sides.
     """
     start, end = sector.az_rad
-    inside = frames.wrap_two_pi(np.asarray(az) - start) <= frames.wrap_two_pi(end - start)
+    margin = np.minimum(np.asarray(az_margin, dtype=np.float64), np.pi)
+    width = frames.wrap_two_pi(end - start)
+    offset = frames.wrap_two_pi(np.asarray(az) - start + margin)
+    inside = (offset <= width + 2.0 * margin) | (width + 2.0 * margin >= frames.TWO_PI)
     if sector.range_m is not None:
         inside &= (rng >= sector.range_m[0]) & (rng <= sector.range_m[1])
     return inside
@@ -132,7 +136,7 @@ def line_of_sight_clear(site_ecef, points) -> np.ndarray:
 
 
 def coverage(scan: Scan, sensor: Sensor, track_positions,
-             limits: CoverageLimits | None = None) -> np.ndarray:
+             limits: CoverageLimits | None = None, az_margin=0.0) -> np.ndarray:
     """Which tracks the scan could have seen (docs/gating.md, "Coverage").
 
     Parameters
@@ -144,6 +148,10 @@ def coverage(scan: Scan, sensor: Sensor, track_positions,
     limits : CoverageLimits, optional
         ``CoverageLimits.from_sensor(sensor)``, read once per sensor by a caller
         that gates many scans; read here when not given.
+    az_margin : float or array_like, shape (N,), optional
+        Widens the scan's sector by this much azimuth (rad) on each side, per
+        track: a track predicted just outside a sector may still own one of its
+        detections (the engine updates such tracks but does not count a miss).
 
     Returns
     -------
@@ -179,7 +187,7 @@ def coverage(scan: Scan, sensor: Sensor, track_positions,
     if limits.el_band_rad is not None:
         covered &= (el >= limits.el_band_rad[0]) & (el <= limits.el_band_rad[1])
     if scan.sector is not None:
-        covered &= in_sector(az, rng, scan.sector)
+        covered &= in_sector(az, rng, scan.sector, az_margin)
     rows = np.flatnonzero(covered)        # the costlier tests only where they still matter
     if sensor.kind == "radar":
         alt = frames.ecef_to_geodetic(p[rows])[2]

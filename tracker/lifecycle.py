@@ -112,9 +112,14 @@ def manage(table: TrackTable, config: TrackerConfig) -> tuple[np.ndarray, np.nda
     rows = table.rows()
     r = table.existence[rows]
     position_var = np.trace(table.P[rows, :3, :3], axis1=1, axis2=2)
-    confirmed = rows[(table.status[rows] == TENTATIVE) & (r >= config.confirm_existence)]
+    # existence alone can reach 1 after two detections when clutter is sparse; a third
+    # detection makes the velocity observable before a track is reported as confirmed
+    confirmed = rows[(table.status[rows] == TENTATIVE) & (r >= config.confirm_existence)
+                     & (table.n_updates[rows] >= config.confirm_updates)]
     table.status[confirmed] = CONFIRMED
+    altitude = frames.ecef_to_geodetic(table.x[rows, :3])[2] if rows.size else np.empty(0)
     dead = rows[(r < config.delete_existence)
                 | ~(position_var <= config.max_position_sigma_m ** 2)
+                | ~(altitude >= config.min_altitude_m)      # underground: lost, or impacted
                 | ~np.isfinite(table.x[rows]).all(axis=1)]
     return confirmed, dead

@@ -76,9 +76,11 @@ class InfraredSatellite:
         area = 2.0 * math.pi * (self.el_band[1] - self.el_band[0])
         return Sensor(id=self.id, kind="los", site=self.site,
                       sigma={"az": float(self.sigma[0]), "el": float(self.sigma[1])},
-                      pd=self.pd_booster, clutter_density=self.false_alarms_per_scan / area,
+                      # DESIGN.md: pd is that of a typical target inside coverage; for an
+                      # infrared satellite an air target is a cruising one, not a booster
+                      pd=self.pd_cruise, clutter_density=self.false_alarms_per_scan / area,
                       period_s=self.period_s,
-                      extra={"pd_flash": self.pd_flash, "pd_cruise": self.pd_cruise,
+                      extra={"pd_booster": self.pd_booster, "pd_flash": self.pd_flash,
                              "flash_duration_s": self.flash_duration_s})
 
     def _visible(self, pos) -> np.ndarray:

@@ -1,0 +1,118 @@
+"""The tracker end to end on small, hand-made worlds."""
+import math
+
+import numpy as np
+import pytest
+
+from tracker import frames
+from tracker.config import TrackerConfig
+from tracker.engine import Tracker
+from tracker.models import Radar
+from tracker.scan import Scan, Sector, Sensor, Site
+
+T0 = 1.4442e9
+SITE = Site(lat_rad=math.radians(36.0), lon_rad=math.radians(45.0), alt_m=30.0)
+SIGMA = {"range": 60.0, "az": math.radians(0.15), "el": math.radians(0.3), "rr": 1.5}
+
+
+def radar(**changes):
+    fields = dict(id="r", kind="radar", site=SITE, sigma=SIGMA, pd=0.9,
+                  clutter_density=3e-9, range_max_m=250e3, period_s=10.0)
+    fields.update(changes)
+    return Sensor(**fields)
+
+
+def airliner(t):
+    """An airliner 60 km north-east of the radar at 10 km, 240 m/s east: ECEF state at t."""
+    lat, lon = math.radians(36.4), math.radians(45.4)
+    pos0 = np.ravel(frames.geodetic_to_ecef(lat, lon, 10_000.0))
+    vel = np.ravel(frames.enu_to_ecef_vector(np.array([240.0, 0.0, 0.0]), lat, lon))
+    return np.concatenate([pos0 + (t - T0) * vel, vel])
+
+
+def scans(times, rng, pd=1.0, clutter=0, sensor=None, truth=airliner, sector=None):
+    sensor = sensor or radar()
+    for t in times:
+        z = []
+        if rng.random() < pd and truth is not None:
+            z_true = Radar(site=SITE).h(truth(t)[None])[0]
+            z.append(z_true + rng.normal(0, [60.0, SIGMA["az"], SIGMA["el"], 1.5]))
+        for _ in range(clutter):
+            z.append([rng.uniform(1e3, 250e3), rng.uniform(0, 2 * math.pi),
+                      rng.uniform(0, math.radians(30)), rng.uniform(-350, 350)])
+        yield Scan(t=t, sensor=sensor.id, kind="radar", sector=sector,
+                   detections=np.array(z, dtype=float).reshape(-1, 4))
+
+
+def run(scan_list, config=None, sensors=None):
+    records = []
+    tracker = Tracker(sensors or {"r": radar()}, config or TrackerConfig(), records.append)
+    for s in scan_list:
+        tracker.submit(s)
+    tracker.finish()
+    return tracker, records
+
+
+def test_a_target_seen_every_rotation_is_confirmed_once_and_followed():
+    rng = np.random.default_rng(1)
+    tracker, records = run(scans(T0 + 10.0 * np.arange(60), rng))
+    ids = {r["id"] for r in records if r["status"] == "confirmed"}
+    assert len(ids) == 1 and tracker.counts.tracks_started == 1
+    last = [r for r in records if r["status"] == "confirmed"][-1]
+    truth = airliner(last["t"])
+    lat, lon = math.radians(last["lat"]), math.radians(last["lon"])
+    pos = np.ravel(frames.geodetic_to_ecef(lat, lon, last["alt"]))
+    error_enu = frames.enu_rotation(lat, lon) @ (truth[:3] - pos)
+    # consistent with its own covariance (chi-square, 3 dof, 0.999) and within a km
+    assert error_enu @ np.linalg.solve(np.array(last["cov_pos_enu"]), error_enu) < 16.3
+    assert np.linalg.norm(error_enu) < 1000.0
+    assert last["vel_enu"][0] == pytest.approx(240.0, abs=10.0)
+    assert records[-1]["status"] == "deleted"
+    assert all(np.isfinite(r["existence"]) for r in records)
+
+
+def test_tracks_die_in_pure_clutter():
+    rng = np.random.default_rng(2)
+    tracker, records = run(scans(T0 + 10.0 * np.arange(30), rng, truth=None, clutter=5))
+    assert tracker.counts.tracks_started > 50
+    assert not any(r["status"] in ("confirmed", "coasting") for r in records)
+
+
+def test_the_track_keeps_its_id_across_a_60_s_gap():
+    rng = np.random.default_rng(3)
+    times = np.r_[T0 + 10.0 * np.arange(20), T0 + 190.0 + 70.0 + 10.0 * np.arange(20)]
+    tracker, records = run(scans(times, rng))
+    confirmed = {r["id"] for r in records if r["status"] in ("confirmed", "coasting")}
+    assert len(confirmed) == 1
+    after = [r for r in records if r["t"] > T0 + 260.0 and r["status"] == "confirmed"]
+    assert after and after[-1]["t_update"] > T0 + 400.0       # updated again after the gap
+    assert tracker.counts.tracks_started == 1                  # and never replaced
+
+
+def test_a_sector_that_does_not_cover_a_track_leaves_it_alone():
+    rng = np.random.default_rng(4)
+    first = list(scans(T0 + 10.0 * np.arange(10), rng))
+    south = Sector(az_rad=(math.radians(135.0), math.radians(225.0)))   # target is north-east
+    empty = [Scan(t=T0 + 95.0 + k, sensor="r", kind="radar", sector=south,
+                  detections=np.empty((0, 4))) for k in range(20)]
+    tracker = Tracker({"r": radar()}, TrackerConfig(), lambda r: None)
+    for s in first:
+        tracker.submit(s)
+    row = tracker.tracks.rows()[0]
+    tracker._release(math.inf)
+    before = (tracker.tracks.existence[row], tracker.tracks.t_state[row])
+    for s in empty:
+        tracker.submit(s)
+    tracker._release(math.inf)
+    assert (tracker.tracks.existence[row], tracker.tracks.t_state[row]) == before
+
+
+def test_late_and_duplicate_scans_are_counted():
+    rng = np.random.default_rng(5)
+    s = list(scans(T0 + 10.0 * np.arange(10), rng))
+    config = TrackerConfig(out_of_order_lag_s=5.0)
+    too_late = Scan(t=T0 + 5.0, sensor="r", kind="radar", detections=np.empty((0, 4)))
+    order = s[:3] + [s[4], s[3]] + s[5:] + [s[5], too_late]  # one late within the lag,
+    tracker, _ = run(order, config)                          # one duplicate, one too late
+    c = tracker.counts
+    assert (c.scans, c.scans_duplicate, c.scans_late_rejected) == (10, 1, 1)

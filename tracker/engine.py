@@ -1,0 +1,321 @@
+"""``Tracker.process(scan)``: predict, gate, associate, update, manage (DESIGN.md, "Data flow").
+
+Orchestration only: each stage is one call over all the tracks a scan
+covers, into the compiled kernels or a vectorised module:
+
+1. coverage: the tracks this scan could see (``tracker.gating.coverage``);
+   tracks outside it are neither predicted nor penalised by it;
+2. predict the covered tracks to the scan time (``kalman.predict_cv``), and
+   their existence by the survival probability;
+3. predicted measurements, Jacobians and S (``tracker.measurement``);
+4. gate (``tracker.gating``): a coarse spatial stage, then Mahalanobis;
+5. JIPDA association probabilities and posterior existence per cluster
+   (``tracker.association``);
+6. the PDA update of every covered track (``kalman.pda_update``);
+7. tentative tracks from unclaimed detections, confirmation and deletion
+   (``tracker.lifecycle``).
+
+Scans are taken in time order through a reorder buffer: a scan is held until
+``out_of_order_lag_s`` of newer scan time has arrived, so scans up to that
+lag late are processed in order; a scan older than one already processed is
+rejected and counted; a second scan with the same (sensor, t) is dropped and
+counted.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+
+from . import frames, gating, kalman, lifecycle
+from .association import associate
+from .config import SensorDefaults, TrackerConfig
+from .measurement import measure
+from .models import ConstantVelocity
+from .scan import Scan, Sensor
+from .tracks import CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable
+
+#: a scan covers a track, for "coasting", when its sensor's pd is at least this (the
+#: threshold DESIGN.md uses for a recording's ``seen_by``)
+COVERING_PD = 0.1
+
+
+@dataclass
+class RunCounts:
+    """What a run did, for summary.json."""
+
+    scans: int = 0
+    scans_late_rejected: int = 0
+    scans_duplicate: int = 0
+    detections: int = 0
+    tracks_started: int = 0
+    tracks_confirmed: int = 0
+    tracks_deleted: int = 0
+    kernel_failures: Counter = field(default_factory=Counter)
+    clusters_exact: int = 0
+    clusters_approximate: int = 0
+    stage_seconds: Counter = field(default_factory=Counter)
+
+
+class Tracker:
+    """A multi-sensor JIPDA tracker over ECEF tracks (see the module docstring).
+
+    ``emit`` receives every TRACK record (a dict of DESIGN.md's TRACK fields)
+    as it is made: updates, periodic records and final ``deleted`` records.
+    """
+
+    def __init__(self, sensors: Mapping[str, Sensor], config: TrackerConfig | None = None,
+                 emit: Callable[[dict], None] | None = None):
+        self.sensors = dict(sensors)
+        self.config = config or TrackerConfig()
+        self.emit = emit or (lambda record: None)
+        self.tracks = TrackTable()
+        self.counts = RunCounts()
+        self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
+                                       q_vertical=self.config.process_noise.vertical)
+        self._pending: list[tuple[float, int, Scan]] = []
+        self._sequence = itertools.count()
+        self._newest_t = -math.inf          # newest scan time received
+        self._processed_t = -math.inf       # time of the last scan processed
+        self._seen: dict[str, set[float]] = defaultdict(set)
+        self._limits = {sid: gating.CoverageLimits.from_sensor(s) for sid, s in self.sensors.items()}
+
+    # ------------------------------------------------------------------ intake
+
+    def submit(self, scan: Scan) -> None:
+        """Take a scan; process every held scan that is now ``out_of_order_lag_s`` old."""
+        seen = self._seen[scan.sensor]
+        if scan.t in seen:
+            self.counts.scans_duplicate += 1
+            return
+        if scan.t < self._processed_t:
+            self.counts.scans_late_rejected += 1
+            return
+        seen.add(scan.t)
+        heapq.heappush(self._pending, (scan.t, next(self._sequence), scan))
+        self._newest_t = max(self._newest_t, scan.t)
+        self._release(self._newest_t - self.config.out_of_order_lag_s)
+
+    def finish(self) -> None:
+        """Process every held scan, then close all tracks with a ``deleted`` record."""
+        self._release(math.inf)
+        rows = self.tracks.rows()
+        self._emit(rows, self._processed_t, deleted=True)
+        self.tracks.remove(rows)
+
+    def _release(self, up_to: float) -> None:
+        while self._pending and self._pending[0][0] <= up_to:
+            _, _, scan = heapq.heappop(self._pending)
+            self.process(scan)
+            # forget (sensor, t) pairs older than any scan that can still arrive
+            horizon = self._processed_t - 2 * self.config.out_of_order_lag_s - 1.0
+            if len(self._seen[scan.sensor]) > 4096:
+                self._seen[scan.sensor] = {t for t in self._seen[scan.sensor] if t >= horizon}
+
+    # ------------------------------------------------------------------ one scan
+
+    def sensor_defaults(self, sensor: Sensor, scan: Scan) -> SensorDefaults:
+        """pd and clutter density: the header's when given, else the configured kind's."""
+        kind = sensor.kind
+        if kind == "radar" and not scan.has_range_rate and "rr" not in sensor.sigma:
+            kind = "radar_no_range_rate"
+        default = self.config.sensor_defaults[kind]
+        return SensorDefaults(
+            pd=default.pd if sensor.pd is None else sensor.pd,
+            clutter_density=default.clutter_density if sensor.clutter_density is None
+            else sensor.clutter_density)
+
+    def process(self, scan: Scan) -> None:
+        """Run one scan through every stage (module docstring)."""
+        clock = time.perf_counter
+        stage = self.counts.stage_seconds
+        sensor = self.sensors[scan.sensor]
+        table = self.tracks
+        self.counts.scans += 1
+        self.counts.detections += len(scan)
+        self._processed_t = max(self._processed_t, scan.t)
+        t = scan.t
+
+        t0 = clock()
+        live = table.rows()
+        dt = np.maximum(t - table.t_state[live], 0.0)
+        ahead = table.x[live, :3] + dt[:, None] * table.x[live, 3:]      # coverage needs no P
+        limits = self._limits[scan.sensor]
+        inside = gating.coverage(scan, sensor, ahead, limits)
+        if scan.sector is not None:
+            # a track predicted just outside the sector may own one of its detections:
+            # it is gated too, but a miss counts only inside the sector proper
+            wide = gating.coverage(scan, sensor, ahead, limits,
+                                   self._sector_margin(scan, sensor, live, dt, ahead))
+        else:
+            wide = inside
+        covered, edge = live[wide], ~inside[wide]
+        stage["coverage"] += clock() - t0
+
+        t0 = clock()
+        broken = np.empty(0, dtype=np.intp)
+        if covered.size:
+            x, P = table.x[covered], table.P[covered]
+            status = kalman.predict_cv(x, P, t - table.t_state[covered],
+                                       self.motion.acceleration_psd(x))
+            broken = self._failed("predict", covered, status)
+            if broken.size:                       # dropped, and counted, not propagated
+                keep = status == 0
+                covered, edge, x, P = covered[keep], edge[keep], x[keep], P[keep]
+            table.existence[covered] *= self.config.survival_per_s ** (t - table.t_state[covered])
+            table.x[covered], table.P[covered], table.t_state[covered] = x, P, t
+        else:
+            x, P = np.empty((0, 6)), np.empty((0, 6, 6))
+        stage["predict"] += clock() - t0
+
+        params = self.sensor_defaults(sensor, scan)
+        claimed = np.zeros(len(scan))
+        # a sensor with pd 0 (an infrared satellite for air targets) can neither update
+        # nor erode a track: its scans only feed initiation (which a line of sight cannot)
+        if covered.size and params.pd > 0:
+            claimed, failed = self._update(scan, sensor, params, covered, edge, x, P)
+            broken = np.union1d(broken, failed)
+
+        t0 = clock()
+        free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
+        born = lifecycle.initiate(table, scan, sensor, free, self.config)
+        self.counts.tracks_started += born.size
+        confirmed, dead = lifecycle.manage(table, self.config)
+        dead = np.union1d(dead, broken)
+        self.counts.tracks_confirmed += confirmed.size
+        self.counts.tracks_deleted += dead.size
+        stage["manage"] += clock() - t0
+
+        t0 = clock()
+        changed = np.union1d(np.union1d(covered, born), confirmed)
+        changed = changed[table.live[changed]]
+        self._emit(np.setdiff1d(changed, dead), t)
+        self._emit(dead, t, deleted=True)
+        table.remove(dead)
+        due = table.rows()
+        due = due[t - table.t_output[due] >= self.config.output_period_s]
+        self._emit(due, t)
+        stage["output"] += clock() - t0
+
+    def _sector_margin(self, scan: Scan, sensor: Sensor, live: np.ndarray, dt: np.ndarray,
+                       ahead: np.ndarray) -> np.ndarray:
+        """Azimuth margin (rad) per track: its gate's half-width seen from the sensor.
+
+        sqrt(gamma) * sqrt(tr(P_pos + dt^2 P_vel) / range^2 + sigma_az^2), with gamma
+        the two-degree-of-freedom gate threshold: the trace bounds the largest
+        eigenvalue, so the margin covers the gate in any direction.
+        """
+        site = scan.site if scan.site is not None else sensor.site
+        site_ecef = np.ravel(frames.geodetic_to_ecef(site.lat_rad, site.lon_rad, site.alt_m))
+        rng = np.maximum(np.linalg.norm(ahead - site_ecef, axis=1), 1.0)
+        P = self.tracks.P[live]
+        spread = np.trace(P[:, :3, :3], axis1=1, axis2=2) \
+            + dt ** 2 * np.trace(P[:, 3:, 3:], axis1=1, axis2=2)
+        gamma = gating.gate_threshold(self.config.gate_probability, 2)
+        return np.sqrt(gamma * (spread / rng ** 2 + sensor.sigma["az"] ** 2))
+
+    def _update(self, scan: Scan, sensor: Sensor, params: SensorDefaults, covered: np.ndarray,
+                edge: np.ndarray, x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Measure, gate, associate and update the covered tracks (x, P at the scan time).
+
+        ``edge`` marks tracks just outside the scan's sector: they may take a
+        detection, but a miss does not lower their existence. Returns each
+        detection's probability of being claimed by a track, and the rows whose
+        update failed.
+        """
+        clock, stage, table, t = time.perf_counter, self.counts.stage_seconds, self.tracks, scan.t
+        t0 = clock()
+        meas = measure(scan, sensor, x, P)
+        stage["measure"] += clock() - t0
+
+        t0 = clock()
+        gated = gating.gate(sensor.kind, meas.z_hat, meas.S, meas.z, self.config.gate_probability)
+        stage["gate"] += clock() - t0
+
+        t0 = clock()
+        assoc = associate(gated.offsets, gated.detection,
+                          gated.log_likelihood - math.log(params.clutter_density),
+                          table.existence[covered], params.pd, self.config.gate_probability,
+                          n_detections=len(scan))
+        self.counts.clusters_exact += assoc.n_exact
+        self.counts.clusters_approximate += assoc.n_approximate
+        stage["associate"] += clock() - t0
+
+        t0 = clock()
+        S, status = kalman.pda_update(x, P, meas.H, meas.R, gated.innovations, assoc.beta,
+                                      assoc.beta_none, gated.offsets)
+        failed = self._failed("update", covered, status)
+        ok = status == 0
+        table.x[covered[ok]], table.P[covered[ok]] = x[ok], P[ok]
+        no_pairs = np.diff(gated.offsets) == 0
+        existence = np.where(edge & no_pairs, table.existence[covered], assoc.existence)
+        table.existence[covered] = np.clip(existence, 0.0, 1.0)
+        detected = ok & (assoc.beta_none < 0.5)
+        table.t_update[covered[detected]] = t
+        table.n_updates[covered[detected]] += 1
+        if params.pd >= COVERING_PD:
+            table.missed[covered[~edge]] = ~detected[~edge]
+        else:                                     # a sensor that rarely sees air targets
+            table.missed[covered[detected]] = False   # does not make a track coast
+        for row in covered[detected]:
+            table.sensors[row][scan.sensor] = t
+        stage["update"] += clock() - t0
+        return assoc.claimed, failed
+
+    def _failed(self, stage: str, rows: np.ndarray, status: np.ndarray) -> np.ndarray:
+        """Rows whose kernel call failed, counted by reason; they are deleted, not repaired."""
+        for code in np.unique(status[status != 0]):
+            self.counts.kernel_failures[f"{stage}: {kalman.STATUS_NAMES[int(code)]}"] += \
+                int((status == code).sum())
+        return rows[status != 0]
+
+    # ------------------------------------------------------------------ outputs
+
+    def _emit(self, rows: np.ndarray, t: float, deleted: bool = False) -> None:
+        """TRACK records of ``rows`` at time ``t`` (a coasting track's state predicted to t)."""
+        if rows.size == 0:
+            return
+        table = self.tracks
+        dt = t - table.t_state[rows]
+        x = table.x[rows].copy()
+        P = table.P[rows].copy()
+        if (dt > 0).any():
+            kalman.predict_cv(x, P, np.maximum(dt, 0.0), self.motion.acceleration_psd(x))
+        lat, lon, alt = frames.ecef_to_geodetic(x[:, :3])
+        rot = frames.enu_rotation(lat, lon)
+        vel = np.einsum("nij,nj->ni", rot, x[:, 3:])
+        cov = rot @ P[:, :3, :3] @ rot.transpose(0, 2, 1)
+        table.t_output[rows] = t
+        period = self.config.output_period_s
+        for k, row in enumerate(rows):
+            status = table.status[row]
+            if deleted:
+                name = "deleted"
+            elif status == CONFIRMED:
+                name = "coasting" if table.missed[row] else "confirmed"
+            else:
+                name = STATUS_NAMES[int(status)]
+            self.emit({
+                "type": "track", "t": t, "id": table.ids[row], "status": name,
+                "lat": math.degrees(lat[k]), "lon": math.degrees(lon[k]), "alt": float(alt[k]),
+                "vel_enu": vel[k].tolist(), "cov_pos_enu": cov[k].tolist(),
+                "existence": float(table.existence[row]), "class": "unknown",
+                "sensors": sorted(s for s, ts in table.sensors[row].items() if t - ts <= period),
+                "t_update": float(table.t_update[row]),
+            })
+
+
+def run(scans: Iterable[Scan], sensors: Mapping[str, Sensor], config: TrackerConfig,
+        emit: Callable[[dict], None]) -> Tracker:
+    """Track a stream of scans to the end; the tracker, with its counts."""
+    tracker = Tracker(sensors, config, emit)
+    for scan in scans:
+        tracker.submit(scan)
+    tracker.finish()
+    return tracker

@@ -1,0 +1,120 @@
+"""Quality of a run against the recording's truth, from the run's own outputs.
+
+At every truth time, each confirmed (or coasting) track's latest record is
+extrapolated to that time along its velocity (records come at least every
+output period), and GOSPA (``tracker.metrics.gospa``, c = 2 km, p = 2,
+alpha = 2) matches tracks to every flying object. From the matches:
+
+* ``missile_coverage_tracked``: the fraction of missile truth samples whose
+  ``seen_by`` is not empty that a confirmed track matches;
+* ``ids_per_missile``: distinct track ids matched to a missile, averaged over
+  the missiles matched at least once;
+* ``false_tracks_over_30s``: confirmed tracks left unmatched for more than
+  30 s in a row;
+* ``gospa_mean_m`` and its mean localisation / missed / false parts.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from . import frames
+from .metrics import gospa
+from .recording import Truth
+
+CONFIRMED_STATUSES = ("confirmed", "coasting")
+
+
+class RunScorer:
+    """Collects truth and track records during a run; ``score()`` at the end."""
+
+    def __init__(self, c: float = 2000.0, p: float = 2.0, false_run_s: float = 30.0):
+        self.c, self.p, self.false_run_s = c, p, false_run_s
+        self._truth: dict[float, list[Truth]] = defaultdict(list)
+        self._tracks: list[tuple[float, str, str, float, float, float, tuple]] = []
+
+    @property
+    def has_truth(self) -> bool:
+        return bool(self._truth)
+
+    def add_truth(self, truth: Truth) -> None:
+        self._truth[truth.t].append(truth)
+
+    def add_track(self, record: dict) -> None:
+        self._tracks.append((record["t"], record["id"], record["status"], record["lat"],
+                             record["lon"], record["alt"], tuple(record["vel_enu"])))
+
+    def _track_states(self):
+        """Track records as arrays, sorted by time: t, id, status, ECEF position, velocity."""
+        self._tracks.sort(key=lambda r: r[0])
+        rec = self._tracks
+        t = np.array([r[0] for r in rec])
+        lat = np.radians([r[3] for r in rec])
+        lon = np.radians([r[4] for r in rec])
+        pos = frames.geodetic_to_ecef(lat, lon, np.array([r[5] for r in rec]))
+        vel = frames.enu_to_ecef_vector(np.array([r[6] for r in rec]).reshape(-1, 3), lat, lon)
+        return t, [r[1] for r in rec], [r[2] for r in rec], np.reshape(pos, (-1, 3)), \
+            np.reshape(vel, (-1, 3))
+
+    def score(self) -> dict:
+        t_rec, ids, statuses, pos, vel = self._track_states() if self._tracks else \
+            (np.empty(0), [], [], np.empty((0, 3)), np.empty((0, 3)))
+        latest: dict[str, int] = {}                 # track id -> index of its latest record
+        k = 0
+        distances, local, missed, false = [], [], [], []
+        covered_missile = matched_missile = 0
+        ids_of_missile: dict[str, set[str]] = defaultdict(set)
+        unmatched_since: dict[str, float] = {}
+        longest_unmatched: dict[str, float] = defaultdict(float)
+        for t in sorted(self._truth):
+            while k < len(t_rec) and t_rec[k] <= t:
+                if statuses[k] == "deleted":
+                    latest.pop(ids[k], None)
+                else:
+                    latest[ids[k]] = k
+                k += 1
+            track_ids = [i for i, j in latest.items() if statuses[j] in CONFIRMED_STATUSES]
+            rows = np.array([latest[i] for i in track_ids], dtype=np.intp)
+            track_pos = pos[rows] + (t - t_rec[rows])[:, None] * vel[rows] if rows.size \
+                else np.empty((0, 3))
+            truth = self._truth[t]
+            lat = np.array([r.lat_rad for r in truth])
+            lon = np.array([r.lon_rad for r in truth])
+            truth_pos = np.reshape(frames.geodetic_to_ecef(lat, lon, np.array([r.alt_m for r in truth])),
+                                   (-1, 3))
+            g = gospa(truth_pos, track_pos, c=self.c, p=self.p)
+            distances.append(g.distance)
+            local.append(g.localisation)
+            missed.append(g.missed)
+            false.append(g.false)
+            match = {int(a): int(b) for a, b in g.pairs}
+            for a, r in enumerate(truth):
+                if r.kind == "cruise_missile" and r.seen_by:
+                    covered_missile += 1
+                    matched_missile += a in match
+                if r.kind == "cruise_missile" and a in match:
+                    ids_of_missile[r.id].add(track_ids[match[a]])
+            matched_tracks = {track_ids[b] for b in match.values()}
+            for i in track_ids:
+                if i in matched_tracks:
+                    unmatched_since.pop(i, None)
+                else:
+                    start = unmatched_since.setdefault(i, t)
+                    longest_unmatched[i] = max(longest_unmatched[i], t - start)
+        n_ids = [len(s) for s in ids_of_missile.values()]
+        return {
+            "gospa": {"c_m": self.c, "p": self.p, "alpha": 2},
+            "truth_times": len(distances),
+            "gospa_mean_m": float(np.mean(distances)) if distances else 0.0,
+            "gospa_localisation_mean_m2": float(np.mean(local)) if local else 0.0,
+            "missed_mean": float(np.mean(missed)) if missed else 0.0,
+            "false_mean": float(np.mean(false)) if false else 0.0,
+            "missile_samples_covered": covered_missile,
+            "missile_coverage_tracked": matched_missile / covered_missile if covered_missile
+            else 0.0,
+            "missiles_tracked": len(ids_of_missile),
+            "ids_per_missile": float(np.mean(n_ids)) if n_ids else 0.0,
+            "false_tracks_over_30s": sum(v > self.false_run_s for v in longest_unmatched.values()),
+            "longest_unmatched_confirmed_s": max(longest_unmatched.values(), default=0.0),
+        }
