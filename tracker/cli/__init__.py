@@ -14,7 +14,7 @@ import sys
 
 from .. import __version__
 from ..errors import InputError
-from . import info, plot, simulate, track
+from . import info, plot, run, simulate, track
 from .info import summarise
 
 __all__ = ["build_parser", "main", "summarise"]
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "detections in, a fused air picture and off-course impact warnings out.")
     parser.add_argument("--version", action="version", version=f"airtrack {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for command in (info, simulate, track, plot):
+    for command in (run, simulate, track, plot, info):
         command.add_parser(commands)
     return parser
 
