@@ -532,11 +532,14 @@ class _Integrator:
         s["diving"] |= mis & ~failed & final & climbed & (np.arctan2(h, dist) >= p.dive_angle)
         dive = s["diving"]
         slant = np.maximum(np.hypot(dist, h), 1e-9)
-        vz = np.where(dive, -speed * h / slant, vz)
+        # pursuit of the target, pulled into at the bounded vertical acceleration of any
+        # dive (a missile does not pitch 15 degrees down in one step: that would be ~13 g)
+        vz = np.where(dive, np.maximum(-speed * h / slant,
+                                       np.minimum(s["vz"], vz) - DIVE_ACCEL_MPS2 * dt), vz)
         # failure dives: heading frozen, pulled down at a bounded vertical acceleration
         vz = np.where(crash, np.maximum(s["vz"] - DIVE_ACCEL_MPS2 * dt,
                                         -speed * np.sin(p.fail_dive)), vz)
-        vh = np.where(dive, speed * dist / slant, np.sqrt(np.maximum(speed ** 2 - vz ** 2, 0.0)))
+        vh = np.sqrt(np.maximum(speed ** 2 - vz ** 2, 0.0))
         if engine.any():
             speed, vz, vh = self._engine_out(s, engine, speed, vz, vh)
         return speed, vz, vh
@@ -552,10 +555,13 @@ class _Integrator:
         glide = engine & gliding
         zoom = engine & ~gliding
         speed = np.where(zoom, zoom_speed, np.where(glide, p.glide_speed, speed))
-        vz = np.where(zoom, np.minimum(p.zoom_climb, 0.9 * speed),
-                      np.where(glide, -p.glide_speed * np.sin(gamma), vz))
-        vh = np.where(glide, p.glide_speed * np.cos(gamma),
-                      np.where(zoom, np.sqrt(np.maximum(speed ** 2 - vz ** 2, 0.0)), vh))
+        vz_target = np.where(zoom, np.minimum(p.zoom_climb, 0.9 * speed),
+                             np.where(glide, -p.glide_speed * np.sin(gamma), vz))
+        # into the zoom and over its top into the glide the flight path bends at a bounded
+        # vertical acceleration, not in one step (40 m/s up to 16 m/s down would be 12 g)
+        step = DIVE_ACCEL_MPS2 * dt
+        vz = np.where(engine, np.clip(vz_target, s["vz"] - step, s["vz"] + step), vz)
+        vh = np.where(engine, np.sqrt(np.maximum(speed ** 2 - vz ** 2, 0.0)), vh)
         # a steady glide trades height for drag at constant speed: H follows h
         s["energy"] = np.where(glide, h + p.glide_speed ** 2 / (2.0 * G),
                                np.where(engine, energy, s["energy"]))

@@ -179,6 +179,21 @@ def test_turn_rate_is_bounded(traj, scenario):
     assert rate[moving].max() > 0.9 * limit.min()          # and the flights do turn
 
 
+def test_dives_pull_in_at_a_bounded_vertical_acceleration(traj):
+    from sims.flights import DIVE_ACCEL_MPS2
+    vz = traj.vel_enu[..., 2]
+    dt = traj.t[1] - traj.t[0]
+    # samples where a missile pulls down (vertical speed falling), alive at both ends
+    pull = -np.diff(vz, axis=1) / dt
+    flying = traj.alive[:, 1:] & traj.alive[:, :-1]
+    m = missiles(traj)
+    # the booster's climb-out and level-off are not dives; look after the first minute
+    late = traj.t[1:] > traj.launch_t[:, None] + 60.0
+    steep = pull[m][(flying & late)[m]]
+    assert steep.max() <= DIVE_ACCEL_MPS2 * 1.001, steep.max() / 9.81
+    assert steep.max() > 0.5 * DIVE_ACCEL_MPS2                  # and the missiles do dive
+
+
 def test_same_seed_same_flights_other_seed_other_traffic(scenario):
     end = scenario.start + 1200.0
     one, two = simulate_flights(scenario, end=end), simulate_flights(scenario, end=end)
