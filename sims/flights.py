@@ -64,6 +64,7 @@ from .scenario import ALL_SEA, Airway, Flight, MissileProfile, Scenario
 
 G = 9.80665                      #: m/s^2, standard gravity
 DIVE_ACCEL_MPS2 = 2.0 * G        #: vertical acceleration pulling into a failure dive
+TERMINAL_ACCEL_MPS2 = 6.0 * G    #: vertical acceleration pulling into the terminal dive
 POPUP_CLIMB_MPS = 40.0           #: climb-rate limit of the terminal pop-up
 FLIGHTS_STREAM = 0x666C74        #: flights draw from default_rng([FLIGHTS_STREAM, seed])
 _MODES = {None: 0, "engine": 1, "guidance": 2, "drift": 3}
@@ -529,13 +530,16 @@ class _Integrator:
         vz = np.where(p.missile, np.clip((h_cmd - h) / p.height_time_constant_s,
                                          -p.descent_mps, up), 0.0)
         # terminal dive: pure pursuit of the target once it is dive_angle below
-        s["diving"] |= mis & ~failed & final & climbed & (np.arctan2(h, dist) >= p.dive_angle)
+        pull_in = speed ** 2 * np.sin(p.dive_angle) / TERMINAL_ACCEL_MPS2   # v t, t = v sin / a
+        s["diving"] |= mis & ~failed & final & climbed & (
+            np.arctan2(h, np.maximum(dist - 0.5 * pull_in, 0.0)) >= p.dive_angle)
         dive = s["diving"]
         slant = np.maximum(np.hypot(dist, h), 1e-9)
-        # pursuit of the target, pulled into at the bounded vertical acceleration of any
-        # dive (a missile does not pitch 15 degrees down in one step: that would be ~13 g)
+        # pursuit of the target, pulled into at a bounded vertical acceleration (a missile
+        # does not pitch 15 degrees down in one step: that would be ~13 g); the dive starts
+        # early by the ground the pull-in takes, so it still ends on the target
         vz = np.where(dive, np.maximum(-speed * h / slant,
-                                       np.minimum(s["vz"], vz) - DIVE_ACCEL_MPS2 * dt), vz)
+                                       np.minimum(s["vz"], vz) - TERMINAL_ACCEL_MPS2 * dt), vz)
         # failure dives: heading frozen, pulled down at a bounded vertical acceleration
         vz = np.where(crash, np.maximum(s["vz"] - DIVE_ACCEL_MPS2 * dt,
                                         -speed * np.sin(p.fail_dive)), vz)
