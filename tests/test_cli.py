@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -114,10 +115,14 @@ def test_missing_file(capsys):
     assert (status, err) == (2, "airtrack: nofile.jsonl: no such file\n")
 
 
+# The subprocess runs the airtrack this interpreter imports (the installed package, with
+# its compiled kernels), from a folder that does not hold the source tree.
+NEUTRAL_CWD = tempfile.gettempdir()
+
+
 def _airtrack(*args, **kwargs):
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.run([sys.executable, "-m", "tracker.cli", *args], capture_output=True,
-                          env=env, cwd=ROOT, **kwargs)
+                          cwd=NEUTRAL_CWD, **kwargs)
 
 
 def test_subprocess_errors_have_no_traceback(tmp_path):
@@ -133,9 +138,8 @@ def test_subprocess_errors_have_no_traceback(tmp_path):
 def test_closed_pipe_is_quiet(tmp_path):
     many = {**HEADER, "sensors": [{**HEADER["sensors"][0], "id": f"r{i}"} for i in range(3000)]}
     path = write(tmp_path / "many.jsonl", [many])
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "info", str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=NEUTRAL_CWD)
     first = proc.stdout.readline()              # like `| head -1`
     proc.stdout.close()
     err = proc.stderr.read()
