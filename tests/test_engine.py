@@ -116,3 +116,29 @@ def test_late_and_duplicate_scans_are_counted():
     tracker, _ = run(order, config)                          # one duplicate, one too late
     c = tracker.counts
     assert (c.scans, c.scans_duplicate, c.scans_late_rejected) == (10, 1, 1)
+
+
+def sea_skimmer(t):
+    """A missile 20 m over the sea, inbound from 48 km north-east of the radar at 250 m/s."""
+    site = np.ravel(frames.geodetic_to_ecef(SITE.lat_rad, SITE.lon_rad, 0.0))
+    up = frames.enu_rotation(SITE.lat_rad, SITE.lon_rad)
+    east, north = up[0], up[1]
+    start = site + 48e3 * (east + north) / math.sqrt(2.0)
+    vel = -250.0 * (east + north) / math.sqrt(2.0)
+    p = start + (t - T0) * vel
+    lat, lon, _ = frames.ecef_to_geodetic(p[None])
+    p = np.ravel(frames.geodetic_to_ecef(lat, lon, 20.0))     # held at 20 m over the ellipsoid
+    return np.concatenate([p, vel])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_sea_skimmer_keeps_one_track_inside_the_horizon(seed):
+    # The radar's 0.3 deg elevation is 250 m of height at 48 km: the estimate of a target
+    # at 20 m sinks below the surface, where the radio horizon (22.6 km for a 30 m antenna
+    # and a target at 0 m, 41 km at 20 m) would put the target out of coverage, and its
+    # next detections would start new tracks. Held above the surface and gated with its
+    # height's uncertainty, the track keeps every detection.
+    rng = np.random.default_rng(seed)
+    tracker, records = run(scans(T0 + 10.0 * np.arange(15), rng, truth=sea_skimmer))
+    assert tracker.counts.tracks_started == 1
+    assert all(r["alt"] >= -1e-6 for r in records if r["t_update"] == r["t"])

@@ -77,6 +77,10 @@ class TrackerConfig:
     max_position_sigma_m: float = 5_000.0  #: a track more uncertain than this is deleted
     #: (with the default process noise, about 3 minutes unobserved: gaps of 60 s survive)
     min_altitude_m: float = -500.0         #: a track this far below the ellipsoid is deleted
+    min_target_altitude_m: float = 0.0     #: air targets fly above this height (m above the
+    #: ellipsoid): an updated estimate below it is projected onto it
+    coverage_altitude_sigmas: float = 3.0  #: a track whose height, raised this many sigma,
+    #: clears a radar's horizon may take that radar's detections (no miss counted)
     output_period_s: float = 5.0           #: every live track gets a record this often
     out_of_order_lag_s: float = 2.0        #: scans are held this long for late arrivals
     exact_cluster_tracks: int = 12         #: larger clusters use the approximate association
@@ -93,8 +97,12 @@ class TrackerConfig:
                 raise InputError(f"{value} must lie in (0, 1)", field=name)
         if not self.delete_existence < self.confirm_existence:
             raise InputError("must be below confirm_existence", field="delete_existence")
-        if not math.isfinite(self.min_altitude_m):
-            raise InputError(f"{self.min_altitude_m} must be a finite number", field="min_altitude_m")
+        for name in ("min_altitude_m", "min_target_altitude_m"):
+            if not math.isfinite(getattr(self, name)):
+                raise InputError(f"{getattr(self, name)} must be a finite number", field=name)
+        if not (math.isfinite(self.coverage_altitude_sigmas) and self.coverage_altitude_sigmas >= 0):
+            raise InputError(f"{self.coverage_altitude_sigmas} must be >= 0",
+                             field="coverage_altitude_sigmas")
         for name in ("max_position_sigma_m", "output_period_s"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise InputError(f"{getattr(self, name)} must be a positive number", field=name)

@@ -60,6 +60,7 @@ class RunCounts:
     kernel_failures: Counter = field(default_factory=Counter)
     clusters_exact: int = 0
     clusters_approximate: int = 0
+    surface_projections: int = 0
     stage_seconds: Counter = field(default_factory=Counter)
 
 
@@ -147,14 +148,19 @@ class Tracker:
         dt = np.maximum(t - table.t_state[live], 0.0)
         ahead = table.x[live, :3] + dt[:, None] * table.x[live, 3:]      # coverage needs no P
         limits = self._limits[scan.sensor]
-        inside = gating.coverage(scan, sensor, ahead, limits)
-        if scan.sector is not None:
-            # a track predicted just outside the sector may own one of its detections:
-            # it is gated too, but a miss counts only inside the sector proper
-            wide = gating.coverage(scan, sensor, ahead, limits,
-                                   self._sector_margin(scan, sensor, live, dt, ahead))
+        margin = self._sector_margin(scan, sensor, live, dt, ahead) \
+            if scan.sector is not None else 0.0
+        raised = self._raised(live, dt, ahead) if sensor.kind == "radar" else None
+        if raised is None and scan.sector is None:
+            inside = wide = gating.coverage(scan, sensor, ahead, limits)
         else:
-            wide = inside
+            # a track predicted just outside the sector, or whose altitude may be high
+            # enough to clear the radio horizon, may own one of the scan's detections:
+            # it is gated too, but a miss counts only inside the coverage proper
+            wide = gating.coverage(scan, sensor, ahead if raised is None else raised,
+                                   limits, margin)
+            inside = np.zeros_like(wide)
+            inside[wide] = gating.coverage(scan, sensor, ahead[wide], limits)
         covered, edge = live[wide], ~inside[wide]
         stage["coverage"] += clock() - t0
 
@@ -185,6 +191,7 @@ class Tracker:
         t0 = clock()
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
         born = lifecycle.initiate(table, scan, sensor, free, self.config)
+        self._hold_above_surface(born)
         self.counts.tracks_started += born.size
         confirmed, dead = lifecycle.manage(table, self.config)
         dead = np.union1d(dead, broken)
@@ -219,6 +226,53 @@ class Tracker:
             + dt ** 2 * np.trace(P[:, 3:, 3:], axis1=1, axis2=2)
         gamma = gating.gate_threshold(self.config.gate_probability, 2)
         return np.sqrt(gamma * (spread / rng ** 2 + sensor.sigma["az"] ** 2))
+
+    def _raised(self, live: np.ndarray, dt: np.ndarray, ahead: np.ndarray) -> np.ndarray | None:
+        """Predicted positions raised by ``coverage_altitude_sigmas`` sigma of their height.
+
+        A radar's horizon depends on the target's height, and a track's height
+        is its least known coordinate (0.3 deg of elevation is 200 m at 40 km):
+        a low target's track whose height is estimated a few hundred metres
+        too low would fall outside a horizon the target is inside of, and its
+        detections would start new tracks. The vertical (geocentric) variance
+        of the predicted position is u' (P_pp + dt (P_pv + P_vp) + dt^2 P_vv) u.
+        None when the setting is 0.
+        """
+        k = self.config.coverage_altitude_sigmas
+        if k <= 0.0 or live.size == 0:
+            return None
+        P = self.tracks.P[live]
+        u = ahead / np.linalg.norm(ahead, axis=1)[:, None]
+        var = np.einsum("ni,nij,nj->n", u, P[:, :3, :3] + dt[:, None, None] * (
+            P[:, :3, 3:] + P[:, 3:, :3] + dt[:, None, None] * P[:, 3:, 3:]), u)
+        return ahead + (k * np.sqrt(np.maximum(var, 0.0)))[:, None] * u
+
+    def _hold_above_surface(self, rows: np.ndarray) -> None:
+        """Project the estimates of ``rows`` that lie below ``min_target_altitude_m`` onto it.
+
+        An air target does not fly below the surface, but the radar's coarse
+        elevation lets a low target's estimate sink under it, and its vertical
+        velocity with it. The inequality constraint h(x) >= h_min is enforced,
+        when active, by projecting the mean onto h(x) = h_min in the metric of
+        P (Simon & Chia, "Kalman filtering with state equality constraints",
+        IEEE TAES 38(1), 2002, eq. 11): x <- x - P D' (D P D')^-1 (h(x) - h_min)
+        with D = [u' 0], u the local up. Correlated components (the vertical
+        velocity) move with the height. P is kept, which is conservative.
+        """
+        if rows.size == 0:
+            return
+        table, floor = self.tracks, self.config.min_target_altitude_m
+        lat, lon, alt = frames.ecef_to_geodetic(table.x[rows, :3])
+        low = alt < floor
+        if not low.any():
+            return
+        rows = rows[low]
+        u = frames.enu_rotation(lat[low], lon[low])[:, 2, :]               # (k, 3) up, ECEF
+        PD = np.einsum("nij,nj->ni", table.P[rows, :, :3], u)              # (k, 6)
+        s = np.einsum("ni,ni->n", u, PD[:, :3])
+        ok = s > 0
+        table.x[rows[ok]] -= PD[ok] * ((alt[low][ok] - floor) / s[ok])[:, None]
+        self.counts.surface_projections += int(ok.sum())
 
     def _update(self, scan: Scan, sensor: Sensor, params: SensorDefaults, covered: np.ndarray,
                 edge: np.ndarray, x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -265,6 +319,8 @@ class Tracker:
             table.missed[covered[detected]] = False   # does not make a track coast
         for row in covered[detected]:
             table.sensors[row][scan.sensor] = t
+        # only updated tracks: a missed track predicted underground may have impacted
+        self._hold_above_surface(covered[detected])
         stage["update"] += clock() - t0
         return assoc.claimed, failed
 
