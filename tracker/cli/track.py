@@ -18,6 +18,7 @@ from ..config import load_config
 from ..engine import Tracker
 from ..errors import InputError
 from ..kalman import KERNELS
+from ..output import encode
 from ..recording import RecordingReader, Truth
 from ..scan import Scan
 from ..scoring import RunScorer
@@ -50,18 +51,17 @@ def run_track(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tracks_file = open(out / "tracks.jsonl", "w")
+        tracks_file = open(out / "tracks.jsonl", "wb")
     except OSError as e:
         raise InputError(e.strerror or str(e), path=str(out)) from None
     started = time.perf_counter()
-    dumps = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
     scorer = RunScorer()
+    write = tracks_file.write
     n_records = 0
 
     def emit(record: dict) -> None:
         nonlocal n_records
-        tracks_file.write(dumps(record))
-        tracks_file.write("\n")
+        write(encode(record))                 # strict JSON, one line (tracker.output)
         scorer.add_track(record)
         n_records += 1
 
