@@ -31,6 +31,7 @@ import numpy as np
 from tracker import frames
 from tracker.metrics import gospa
 from tracker.scan import Scan, Sensor
+from tracker.tracks import CONFIRMED
 
 T0 = 1.4442e9                          #: time of the first scan (UTC s, October 2015)
 CENTRE_LAT = math.radians(35.0)
@@ -124,34 +125,31 @@ def detections_ecef(scan: Scan) -> np.ndarray:
     return np.reshape(frames.geodetic_to_ecef(z[:, 0], z[:, 1], z[:, 2]), (-1, 3))
 
 
-def record_positions(records) -> np.ndarray:
-    """ECEF positions (n, 3) of TRACK records (degrees and metres, DESIGN.md)."""
-    records = list(records)
-    if not records:
-        return np.empty((0, 3))
-    lat = np.radians([r["lat"] for r in records])
-    lon = np.radians([r["lon"] for r in records])
-    return np.reshape(frames.geodetic_to_ecef(lat, lon, np.array([r["alt"] for r in records])),
-                      (-1, 3))
+class ConfirmedPositions:
+    """Confirmed tracks' ECEF positions after each processed scan, read from the track table.
 
-
-class ConfirmedAtScan:
-    """An ``emit`` that keeps, per scan time, the confirmed (or coasting) TRACK records.
-
-    The tracker emits a scan's records when it processes it; a record with time
-    ``t`` is the track's state at ``t``, so GOSPA at ``t`` compares them with
-    the truth at ``t`` directly (no extrapolation).
+    Call it after each ``Tracker.submit`` (untimed: in the benchmarks, as
+    pedantic's ``setup``); ``at(t)`` gives the (n, 3) positions at scan time t.
+    Kept as arrays, not TRACK records: holding thousands of record dicts a
+    scan would make Python's cyclic garbage collector walk them all inside the
+    timed rounds. A confirmed track is reported as ``confirmed`` or
+    ``coasting``, which evaluation counts alike.
     """
 
-    def __init__(self):
-        self.by_time: dict[float, dict[str, dict]] = {}
+    def __init__(self, tracker):
+        self.table = tracker.tracks
+        self.by_time: dict[float, np.ndarray] = {}
 
-    def __call__(self, record: dict) -> None:
-        if record["status"] in ("confirmed", "coasting"):
-            self.by_time.setdefault(record["t"], {})[record["id"]] = record
+    def __call__(self) -> None:
+        table = self.table
+        rows = table.rows()
+        rows = rows[table.status[rows] == CONFIRMED]
+        if rows.size:
+            t = table.t_state[rows].max()        # the scan just processed covers them all
+            self.by_time[t] = table.x[rows[table.t_state[rows] == t], :3].copy()
 
-    def positions(self, t: float) -> np.ndarray:
-        return record_positions(self.by_time.get(t, {}).values())
+    def at(self, t: float) -> np.ndarray:
+        return self.by_time.get(t, np.empty((0, 3)))
 
 
 def gospa_by_parts(truth: np.ndarray, tracks: np.ndarray, c: float = 2000.0, p: float = 2.0):

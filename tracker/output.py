@@ -4,18 +4,19 @@ Encoding is on the hot path: every live track gets a record at least every
 output period, so at 1,000 tracks ``airtrack track`` encodes 1,000 records a
 scan. The encoder was chosen with ``tests/benchmarks/test_output_bench.py``
 on identical TRACK records (docs/benchmarks.md, "Output encoding"): for the
-1,018 records of one 1,000-target scan, the standard library's C encoder
-(built once, ``allow_nan=False``) takes 11.0 ms, a hand-written f-string
-formatter 9.3 ms (its 18 ``float.__repr__`` calls a record cost as much as
-the C encoder), orjson 1.3 ms and this module (orjson and the NaN check)
-1.7 ms: 6x less than the standard library.
+1,018 records of one 1,000-target scan (medians, one core), the standard
+library's C encoder (built once, ``allow_nan=False``) takes 10.7 ms, a
+hand-written f-string formatter 9.4 ms (its 18 ``float.__repr__`` calls a
+record cost as much as the C encoder), orjson alone 0.6 ms and this module
+(orjson and the NaN check) 1.1 ms: 10x less than the standard library.
 
 DESIGN.md requires strict RFC 8259 JSON: no ``NaN`` or ``Infinity``. orjson
 writes a non-finite float as ``null`` instead of refusing it, so every
 encoded line is searched for ``null`` (one ``bytes`` search); only a line
 that contains it, which a TRACK record never does unless a value is not
-finite (or a string holds the word), is checked value by value, and a non-finite number raises :class:`NonFiniteError` naming its
-field. ``None`` values stay ``null``: ALERT records carry them.
+finite (or a string holds the word), is checked value by value, and a
+non-finite number raises :class:`NonFiniteError` naming its field. ``None``
+values stay ``null``: ALERT records carry them.
 """
 from __future__ import annotations
 

@@ -14,12 +14,13 @@ written to a file, as ``airtrack track`` does. Each benchmark's
 ``extra_info`` holds the milliseconds per scan of each engine stage
 (``counts.stage_seconds``; ``output`` includes building, encoding and writing
 the records), the memory the tracker holds (tracemalloc after the warm-up) and
-the scan's GOSPA.
+the scans' GOSPA (scored from the track table between rounds, untimed).
 
 Memory (tracemalloc, during the warm-up) is measured at every N in benchmark
 runs and at N <= 1,000 in the normal suite. In the normal suite
-(``--benchmark-disable``) each runs one scan after the warm-up and checks the result: about N confirmed tracks, few misses,
-no false tracks to speak of, and a small GOSPA per target. Timings are never
+(``--benchmark-disable``) each runs one scan after the warm-up and checks
+the result: about N confirmed tracks, few misses, no false tracks to speak
+of, and a small GOSPA per target. Timings are never
 asserted.
 """
 import tracemalloc
@@ -31,7 +32,6 @@ import scaling_data
 from tracker.config import TrackerConfig
 from tracker.engine import Tracker
 from tracker.output import encode
-from tracker.tracks import CONFIRMED
 
 #: N -> (warm-up scans, timed rounds with --benchmark-enable)
 SIZES = {10: (8, 60), 100: (8, 60), 1_000: (8, 40), 10_000: (7, 8)}
@@ -47,30 +47,6 @@ class Output:
     def __call__(self, record: dict) -> None:
         self.write(encode(record))
         self.records += 1
-
-
-class ConfirmedPositions:
-    """Confirmed tracks' ECEF positions after each processed scan, read from the track table.
-
-    Called untimed between rounds (pedantic's ``setup``). Kept as arrays, not
-    records: holding thousands of record dicts per scan would make Python's
-    cyclic garbage collector walk them all inside the timed rounds.
-    """
-
-    def __init__(self, tracker: Tracker):
-        self.table = tracker.tracks
-        self.by_time: dict[float, np.ndarray] = {}
-
-    def __call__(self) -> None:
-        table = self.table
-        rows = table.rows()
-        rows = rows[table.status[rows] == CONFIRMED]
-        if rows.size:
-            t = table.t_state[rows].max()            # the scan just processed covers them all
-            self.by_time[t] = table.x[rows[table.t_state[rows] == t], :3].copy()
-
-    def at(self, t: float) -> np.ndarray:
-        return self.by_time.get(t, np.empty((0, 3)))
 
 
 @pytest.mark.parametrize("N", list(SIZES))
@@ -93,7 +69,7 @@ def test_tracker_scan(benchmark, tmp_path, N):
             tracker.submit(next(scans))
         held, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        confirmed = ConfirmedPositions(tracker)
+        confirmed = scaling_data.ConfirmedPositions(tracker)
         stages_before = dict(tracker.counts.stage_seconds)
         scans_before = tracker.counts.scans
 
