@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tracker import frames
-from tracker.config import TrackerConfig
+from tracker.config import Detection, TrackerConfig
 from tracker.engine import Tracker
 from tracker.models import Radar
 from tracker.scan import Scan, Sector, Sensor, Site
@@ -142,3 +142,33 @@ def test_a_sea_skimmer_keeps_one_track_inside_the_horizon(seed):
     tracker, records = run(scans(T0 + 10.0 * np.arange(15), rng, truth=sea_skimmer))
     assert tracker.counts.tracks_started == 1
     assert all(r["alt"] >= -1e-6 for r in records if r["t_update"] == r["t"])
+
+
+def test_a_vanished_target_stops_being_reported_within_30_s():
+    # The header pd of a surveillance radar is a coverage average (~0.25 for 1 m^2), but
+    # the airliner is seen every rotation: its track learns a high pd of its own, so a few
+    # misses after the target is gone (landed, left the area) end its report quickly.
+    rng = np.random.default_rng(7)
+    sensor = radar(pd=0.25)
+    seen = list(scans(T0 + 10.0 * np.arange(30), rng, sensor=sensor))
+    gone = list(scans(T0 + 300.0 + 10.0 * np.arange(12), rng, sensor=sensor, truth=None))
+    _, records = run(seen + gone, sensors={"r": sensor})
+    reported = [r["t"] for r in records if r["status"] in ("confirmed", "coasting")]
+    assert reported and max(reported) - (T0 + 290.0) <= 30.0
+    first_gone = T0 + 300.0
+    assert max(reported) >= first_gone - 10.0                  # it was a track until then
+
+
+def test_a_track_s_own_pd_follows_its_record():
+    rng = np.random.default_rng(8)
+    sensor = radar(pd=0.25)
+    tracker = Tracker({"r": sensor}, TrackerConfig(), lambda r: None)
+    for s in scans(T0 + 10.0 * np.arange(30), rng, sensor=sensor):
+        tracker.submit(s)
+    tracker._release(math.inf)
+    row = tracker.tracks.rows()[0]
+    pd = tracker._track_pd(np.array([row]), "r", 0.25)[0]
+    assert 0.8 < pd < 1.0                                       # seen every rotation
+    fixed = Tracker({"r": sensor}, TrackerConfig(detection=Detection(memory_looks=0.0)),
+                    lambda r: None)
+    assert fixed._track_pd(np.array([0]), "r", 0.25)[0] == 0.25   # the header's, as is

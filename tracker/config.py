@@ -66,6 +66,15 @@ class Initiation:
 
 
 @dataclass(frozen=True)
+class Detection:
+    """Each track's own detection probability per sensor, learned from its record."""
+
+    prior_looks: float = 4.0               #: weight of the sensor's pd, in looks (Beta prior)
+    memory_looks: float = 20.0             #: a look weighs 1 - 1/this at the next look:
+    #: the estimate follows a target across ranges and aspects; 0: the sensor's pd as is
+
+
+@dataclass(frozen=True)
 class TrackerConfig:
     """Every setting of the tracker, with its default."""
 
@@ -74,6 +83,8 @@ class TrackerConfig:
     confirm_existence: float = 0.9         #: a tentative track confirms at this existence
     confirm_updates: int = 3               #: ... and after this many detections (velocity known)
     delete_existence: float = 0.03         #: a track is deleted below this existence
+    report_existence: float = 0.5          #: a confirmed track below this existence is
+    #: reported as tentative (more likely gone than there) until it recovers or is deleted
     max_position_sigma_m: float = 5_000.0  #: a track more uncertain than this is deleted
     #: (with the default process noise, about 3 minutes unobserved: gaps of 60 s survive)
     min_altitude_m: float = -500.0         #: a track this far below the ellipsoid is deleted
@@ -86,17 +97,21 @@ class TrackerConfig:
     exact_cluster_tracks: int = 12         #: larger clusters use the approximate association
     process_noise: ProcessNoise = field(default_factory=ProcessNoise)
     initiation: Initiation = field(default_factory=Initiation)
+    detection: Detection = field(default_factory=Detection)
     sensor_defaults: Mapping[str, SensorDefaults] = field(
         default_factory=_default_sensor_defaults)
 
     def __post_init__(self):
         for name in ("gate_probability", "survival_per_s", "confirm_existence",
-                     "delete_existence"):
+                     "delete_existence", "report_existence"):
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
                 raise InputError(f"{value} must lie in (0, 1)", field=name)
         if not self.delete_existence < self.confirm_existence:
             raise InputError("must be below confirm_existence", field="delete_existence")
+        if not self.delete_existence <= self.report_existence <= self.confirm_existence:
+            raise InputError("must lie between delete_existence and confirm_existence",
+                             field="report_existence")
         for name in ("min_altitude_m", "min_target_altitude_m"):
             if not math.isfinite(getattr(self, name)):
                 raise InputError(f"{getattr(self, name)} must be a finite number", field=name)
@@ -115,6 +130,11 @@ class TrackerConfig:
         for name in ("horizontal", "vertical"):
             if not getattr(self.process_noise, name) >= 0:
                 raise InputError("must be >= 0", field=f"process_noise.{name}")
+        if not (math.isfinite(self.detection.prior_looks) and self.detection.prior_looks > 0):
+            raise InputError("must be > 0", field="detection.prior_looks")
+        if not (math.isfinite(self.detection.memory_looks) and (
+                self.detection.memory_looks == 0 or self.detection.memory_looks >= 1)):
+            raise InputError("must be 0 or at least 1", field="detection.memory_looks")
         if not 0.0 < self.initiation.existence < 1.0:
             raise InputError("must lie in (0, 1)", field="initiation.existence")
         for kind, d in self.sensor_defaults.items():

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
+from scipy.special import erfc
 
 from . import frames, gating, kalman, lifecycle
 from .association import associate
@@ -76,7 +77,8 @@ class Tracker:
         self.sensors = dict(sensors)
         self.config = config or TrackerConfig()
         self.emit = emit or (lambda record: None)
-        self.tracks = TrackTable()
+        self._sensor_column = {sid: k for k, sid in enumerate(self.sensors)}
+        self.tracks = TrackTable(n_sensors=len(self.sensors))
         self.counts = RunCounts()
         self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
                                        q_vertical=self.config.process_noise.vertical)
@@ -150,18 +152,21 @@ class Tracker:
         limits = self._limits[scan.sensor]
         margin = self._sector_margin(scan, sensor, live, dt, ahead) \
             if scan.sector is not None else 0.0
-        raised = self._raised(live, dt, ahead) if sensor.kind == "radar" else None
-        if raised is None and scan.sector is None:
-            inside = wide = gating.coverage(scan, sensor, ahead, limits)
+        raised, sigma_h = self._raised(live, dt, ahead) if sensor.kind == "radar" \
+            else (None, None)
+        probe = ahead if raised is None else raised
+        # a track whose height, raised by its uncertainty, clears the radio horizon may
+        # own one of the scan's detections (its chance of being visible scales its pd);
+        # so may a track predicted just outside the sector, but its miss does not count
+        if scan.sector is None:
+            inside = wide = gating.coverage(scan, sensor, probe, limits)
         else:
-            # a track predicted just outside the sector, or whose altitude may be high
-            # enough to clear the radio horizon, may own one of the scan's detections:
-            # it is gated too, but a miss counts only inside the coverage proper
-            wide = gating.coverage(scan, sensor, ahead if raised is None else raised,
-                                   limits, margin)
+            wide = gating.coverage(scan, sensor, probe, limits, margin)
             inside = np.zeros_like(wide)
-            inside[wide] = gating.coverage(scan, sensor, ahead[wide], limits)
+            inside[wide] = gating.coverage(scan, sensor, probe[wide], limits)
         covered, edge = live[wide], ~inside[wide]
+        visible = np.ones(covered.size) if raised is None else \
+            self._visibility(scan, sensor, ahead[wide], sigma_h[wide])
         stage["coverage"] += clock() - t0
 
         t0 = clock()
@@ -173,7 +178,8 @@ class Tracker:
             broken = self._failed("predict", covered, status)
             if broken.size:                       # dropped, and counted, not propagated
                 keep = status == 0
-                covered, edge, x, P = covered[keep], edge[keep], x[keep], P[keep]
+                covered, edge, visible = covered[keep], edge[keep], visible[keep]
+                x, P = x[keep], P[keep]
             table.existence[covered] *= self.config.survival_per_s ** (t - table.t_state[covered])
             table.x[covered], table.P[covered], table.t_state[covered] = x, P, t
         else:
@@ -185,13 +191,15 @@ class Tracker:
         # a sensor with pd 0 (an infrared satellite for air targets) can neither update
         # nor erode a track: its scans only feed initiation (which a line of sight cannot)
         if covered.size and params.pd > 0:
-            claimed, failed = self._update(scan, sensor, params, covered, edge, x, P)
+            claimed, failed = self._update(scan, sensor, params, covered, edge, visible, x, P)
             broken = np.union1d(broken, failed)
 
         t0 = clock()
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
         born = lifecycle.initiate(table, scan, sensor, free, self.config)
         self._hold_above_surface(born)
+        column = self._sensor_column[scan.sensor]
+        table.looks[born, column] = table.hits[born, column] = 1.0
         self.counts.tracks_started += born.size
         confirmed, dead = lifecycle.manage(table, self.config)
         dead = np.union1d(dead, broken)
@@ -227,7 +235,8 @@ class Tracker:
         gamma = gating.gate_threshold(self.config.gate_probability, 2)
         return np.sqrt(gamma * (spread / rng ** 2 + sensor.sigma["az"] ** 2))
 
-    def _raised(self, live: np.ndarray, dt: np.ndarray, ahead: np.ndarray) -> np.ndarray | None:
+    def _raised(self, live: np.ndarray, dt: np.ndarray,
+                ahead: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Predicted positions raised by ``coverage_altitude_sigmas`` sigma of their height.
 
         A radar's horizon depends on the target's height, and a track's height
@@ -236,16 +245,39 @@ class Tracker:
         too low would fall outside a horizon the target is inside of, and its
         detections would start new tracks. The vertical (geocentric) variance
         of the predicted position is u' (P_pp + dt (P_pv + P_vp) + dt^2 P_vv) u.
-        None when the setting is 0.
+        Returns the raised positions and the height sigmas (None, None when
+        the setting is 0).
         """
         k = self.config.coverage_altitude_sigmas
         if k <= 0.0 or live.size == 0:
-            return None
+            return None, None
         P = self.tracks.P[live]
         u = ahead / np.linalg.norm(ahead, axis=1)[:, None]
         var = np.einsum("ni,nij,nj->n", u, P[:, :3, :3] + dt[:, None, None] * (
             P[:, :3, 3:] + P[:, 3:, :3] + dt[:, None, None] * P[:, 3:, 3:]), u)
-        return ahead + (k * np.sqrt(np.maximum(var, 0.0)))[:, None] * u
+        sigma = np.sqrt(np.maximum(var, 0.0))
+        return ahead + (k * sigma)[:, None] * u, sigma
+
+    def _visibility(self, scan: Scan, sensor: Sensor, ahead: np.ndarray,
+                    sigma_h: np.ndarray) -> np.ndarray:
+        """Probability that each track is above the radar's radio horizon (n,).
+
+        A target at slant range r is above the 4/3-Earth horizon of an antenna
+        at height h_s when its height exceeds h_min = (r - sqrt(2 k R h_s))^2 /
+        (2 k R) (0 when r is shorter; ``frames.radar_horizon_range`` inverted).
+        With the track's height h ~ N(h_hat, sigma_h^2), the probability is
+        Phi((h_hat - h_min) / sigma_h).
+        """
+        if ahead.shape[0] == 0:
+            return np.ones(0)
+        site = scan.site if scan.site is not None else sensor.site
+        site_ecef = np.ravel(frames.geodetic_to_ecef(site.lat_rad, site.lon_rad, site.alt_m))
+        r = np.linalg.norm(ahead - site_ecef, axis=1)
+        two_kr = 2.0 * (4.0 / 3.0) * frames.EARTH_MEAN_RADIUS
+        h_min = np.maximum(r - math.sqrt(two_kr * max(site.alt_m, 0.0)), 0.0) ** 2 / two_kr
+        h_hat = frames.ecef_to_geodetic(ahead)[2]
+        z = (h_hat - h_min) / np.maximum(sigma_h, 1.0)
+        return 0.5 * erfc(-z / math.sqrt(2.0))
 
     def _hold_above_surface(self, rows: np.ndarray) -> None:
         """Project the estimates of ``rows`` that lie below ``min_target_altitude_m`` onto it.
@@ -275,11 +307,14 @@ class Tracker:
         self.counts.surface_projections += int(ok.sum())
 
     def _update(self, scan: Scan, sensor: Sensor, params: SensorDefaults, covered: np.ndarray,
-                edge: np.ndarray, x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                edge: np.ndarray, visible: np.ndarray, x: np.ndarray,
+                P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Measure, gate, associate and update the covered tracks (x, P at the scan time).
 
         ``edge`` marks tracks just outside the scan's sector: they may take a
-        detection, but a miss does not lower their existence. Returns each
+        detection, but a miss does not lower their existence. ``visible`` is each
+        track's probability of being above the radio horizon; it scales the
+        track's pd. Returns each
         detection's probability of being claimed by a track, and the rows whose
         update failed.
         """
@@ -293,9 +328,10 @@ class Tracker:
         stage["gate"] += clock() - t0
 
         t0 = clock()
+        pd = self._track_pd(covered, scan.sensor, params.pd) * visible
         assoc = associate(gated.offsets, gated.detection,
                           gated.log_likelihood - math.log(params.clutter_density),
-                          table.existence[covered], params.pd, self.config.gate_probability,
+                          table.existence[covered], pd, self.config.gate_probability,
                           n_detections=len(scan))
         self.counts.clusters_exact += assoc.n_exact
         self.counts.clusters_approximate += assoc.n_approximate
@@ -314,7 +350,17 @@ class Tracker:
         table.t_update[covered[detected]] = t
         table.n_updates[covered[detected]] += 1
         if params.pd >= COVERING_PD:
-            table.missed[covered[~edge]] = ~detected[~edge]
+            sure = ~edge & (visible >= 0.5)
+            table.missed[covered[sure]] = ~detected[sure]
+            # the track's own detection record: a look weighted by the probability that
+            # the scan could see it (1 when it did), a hit by the probability it did
+            looked = ok & (~edge | detected)
+            seen = 1.0 - assoc.beta_none[looked]
+            rows, column = covered[looked], self._sensor_column[scan.sensor]
+            fade = self._pd_fade()
+            table.looks[rows, column] = fade * table.looks[rows, column] \
+                + np.maximum(visible[looked], seen)
+            table.hits[rows, column] = fade * table.hits[rows, column] + seen
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
         for row in covered[detected]:
@@ -323,6 +369,34 @@ class Tracker:
         self._hold_above_surface(covered[detected])
         stage["update"] += clock() - t0
         return assoc.claimed, failed
+
+    def _pd_fade(self) -> float:
+        """Weight kept by a past look at each new look (0 with no memory)."""
+        memory = self.config.detection.memory_looks
+        return 1.0 - 1.0 / memory if memory >= 1.0 else 0.0
+
+    def _track_pd(self, rows: np.ndarray, sensor_id: str, pd: float) -> np.ndarray:
+        """Each track's detection probability for this sensor (rows,).
+
+        A sensor's ``pd`` is a coverage average for a typical target (a radar's
+        header gives the Pd of a 1 m^2 target averaged over its whole disc,
+        ~0.25), while an airliner inside coverage is seen nearly every scan and a
+        missile inside its horizon most scans. With one pd for all, a miss
+        hardly lowers any track's existence, so a track whose target is gone
+        lives on for minutes. Each track therefore learns its own: the posterior
+        mean of a Beta prior worth ``prior_looks`` looks at the sensor's pd,
+        updated by the track's fading record of looks and (expected) hits with
+        this sensor (``memory_looks``): (hits + a pd) / (looks + a).
+        With ``memory_looks`` 0 the sensor's pd is used as it is. A sensor
+        below the covering threshold (``COVERING_PD``) keeps its pd: its
+        misses do not make a track coast either.
+        """
+        d = self.config.detection
+        if d.memory_looks <= 0.0 or pd < COVERING_PD:
+            return np.full(rows.size, pd)
+        column = self._sensor_column[sensor_id]
+        looks, hits = self.tracks.looks[rows, column], self.tracks.hits[rows, column]
+        return (hits + d.prior_looks * pd) / (looks + d.prior_looks)
 
     def _failed(self, stage: str, rows: np.ndarray, status: np.ndarray) -> np.ndarray:
         """Rows whose kernel call failed, counted by reason; they are deleted, not repaired."""
@@ -348,13 +422,15 @@ class Tracker:
         vel = np.einsum("nij,nj->ni", rot, x[:, 3:])
         cov = rot @ P[:, :3, :3] @ rot.transpose(0, 2, 1)
         table.t_output[rows] = t
-        period = self.config.output_period_s
+        period, report = self.config.output_period_s, self.config.report_existence
         for k, row in enumerate(rows):
             status = table.status[row]
             if deleted:
                 name = "deleted"
-            elif status == CONFIRMED:
+            elif status == CONFIRMED and table.existence[row] >= report:
                 name = "coasting" if table.missed[row] else "confirmed"
+            elif status == CONFIRMED:             # kept, with its id, but no longer reported
+                name = "tentative"                # as a target until its existence recovers
             else:
                 name = STATUS_NAMES[int(status)]
             self.emit({

@@ -18,8 +18,9 @@ STATUS_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", DELETED: "delete
 class TrackTable:
     """Columns of track data; ``live`` marks the rows in use."""
 
-    def __init__(self, capacity: int = 64):
+    def __init__(self, capacity: int = 64, n_sensors: int = 0):
         self._next_id = 1
+        self.n_sensors = n_sensors
         self._allocate(capacity)
 
     def _allocate(self, capacity: int) -> None:
@@ -34,6 +35,10 @@ class TrackTable:
         self.status = np.full(capacity, DELETED, dtype=np.int8)
         self.missed = np.zeros(capacity, dtype=bool)      #: no detection at the last covering scan
         self.n_updates = np.zeros(capacity, dtype=np.int64)
+        #: per sensor: fading counts of the scans that covered the track and of its
+        #: (expected) detections in them, for its own detection probability
+        self.looks = np.zeros((capacity, self.n_sensors))
+        self.hits = np.zeros((capacity, self.n_sensors))
         self.live = np.zeros(capacity, dtype=bool)
         self.ids = np.empty(capacity, dtype=object)
         self.sensors: list[dict[str, float]] = [dict() for _ in range(capacity)]
@@ -54,7 +59,7 @@ class TrackTable:
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
                    ("x", "P", "t_state", "t_update", "t_born", "t_output", "existence",
-                    "status", "missed", "n_updates", "live", "ids")}
+                    "status", "missed", "n_updates", "looks", "hits", "live", "ids")}
         sensors = self.sensors
         self._allocate(new)
         for name, values in columns.items():
@@ -83,6 +88,8 @@ class TrackTable:
         self.status[rows] = TENTATIVE
         self.missed[rows] = False
         self.n_updates[rows] = 1
+        self.looks[rows] = 0.0
+        self.hits[rows] = 0.0
         self.live[rows] = True
         for row in rows:
             self.ids[row] = f"T{self._next_id}"
