@@ -28,3 +28,82 @@ def test_gospa_assigns_optimally():
     g = gospa(truth, tracks)                               # pair truth 0 with track 1
     assert sorted(map(tuple, g.pairs.tolist())) == [(0, 1), (1, 0)]
     assert g.distance == pytest.approx(np.sqrt(50 ** 2 + 100 ** 2))
+
+
+# ---------------------------------------------------------------- the run scorer
+
+import math
+
+from tracker import frames
+from tracker.recording import Truth
+from tracker.scoring import RunScorer
+
+T0 = 1.4442e9
+LAT, LON = math.radians(36.0), math.radians(45.0)
+
+
+def _truth(t, oid="M1", kind="cruise_missile", north_m=0.0, seen=("r",)):
+    return Truth(t=t, id=oid, kind=kind, lat_rad=LAT + north_m / 6.37e6, lon_rad=LON,
+                 alt_m=100.0, vel_enu=(0.0, 0.0, 0.0), seen_by=seen)
+
+
+def _track(t, tid, status="confirmed", north_m=0.0):
+    return {"t": t, "id": tid, "status": status,
+            "lat": math.degrees(LAT + north_m / 6.37e6), "lon": math.degrees(LON), "alt": 100.0,
+            "vel_enu": [0.0, 0.0, 0.0]}
+
+
+def test_scorer_coverage_counts_only_seen_samples_matched_by_confirmed_tracks():
+    s = RunScorer()
+    for k in range(10):
+        t = T0 + k
+        s.add_truth(_truth(t, seen=("r",) if k < 8 else ()))          # 8 seen samples
+        s.add_truth(_truth(t, oid="A1", kind="aircraft", north_m=50e3))
+        # matched at 0-3 by a tentative track (does not count), 4-9 by a confirmed one
+        s.add_track(_track(t, "T1", "tentative" if k < 4 else ("coasting" if k > 6 else
+                                                                "confirmed"), north_m=300.0))
+    m = s.score()
+    assert m["missile_samples_covered"] == 8
+    assert m["missile_coverage_tracked"] == pytest.approx(4 / 8)       # samples 4..7
+    assert m["ids_per_missile"] == 1.0 and m["false_tracks_over_30s"] == 0
+
+
+def test_scorer_false_track_is_a_run_of_more_than_30_s_unmatched_while_confirmed():
+    s = RunScorer()
+    for k in range(100):
+        t = T0 + k
+        s.add_truth(_truth(t))
+        s.add_track(_track(t, "T1"))                                     # on the missile
+        # T2: 10 km away, confirmed for 31 s (30 s from first to last sample: not false)
+        if k <= 30:
+            s.add_track(_track(t, "T2", north_m=10e3))
+        # T3: 20 km away, 25 s confirmed, 10 s tentative, 25 s confirmed: the runs reset
+        elif k <= 90:
+            s.add_track(_track(t, "T3", "tentative" if 55 < k <= 65 else "confirmed",
+                               north_m=20e3))
+        if k == 31:
+            s.add_track(_track(t, "T2", "deleted", north_m=10e3))
+        if k == 91:
+            s.add_track(_track(t, "T3", "deleted", north_m=20e3))
+    m = s.score()
+    assert m["false_tracks_over_30s"] == 0 and m["longest_unmatched_confirmed_s"] == 30.0
+    s.add_truth(_truth(T0 + 100))
+    s.add_track(_track(T0 + 100, "T1"))
+    for k in range(101, 140):                                            # T4: 38 s
+        s.add_truth(_truth(T0 + k))
+        s.add_track(_track(T0 + k, "T1"))
+        s.add_track(_track(T0 + k, "T4", north_m=5e3))
+    assert s.score()["false_tracks_over_30s"] == 1
+
+
+def test_scorer_counts_distinct_ids_per_missile_matched_at_least_once():
+    s = RunScorer()
+    for k in range(20):
+        t = T0 + k
+        s.add_truth(_truth(t, "M1"))
+        s.add_truth(_truth(t, "M2", north_m=30e3))                       # never matched
+        s.add_track(_track(t, "T1" if k < 10 else "T2"))
+        if k == 10:
+            s.add_track(_track(t, "T1", "deleted"))
+    m = s.score()
+    assert m["missiles_tracked"] == 1 and m["ids_per_missile"] == 2.0

@@ -6,11 +6,16 @@ output period), and GOSPA (``tracker.metrics.gospa``, c = 2 km, p = 2,
 alpha = 2) matches tracks to every flying object. From the matches:
 
 * ``missile_coverage_tracked``: the fraction of missile truth samples whose
-  ``seen_by`` is not empty that a confirmed track matches;
+  ``seen_by`` is not empty that a confirmed (or coasting) track matches
+  (whatever the sensors: a boosting missile seen only by an infrared
+  satellite counts, though a line of sight alone never starts a track);
 * ``ids_per_missile``: distinct track ids matched to a missile, averaged over
   the missiles matched at least once;
 * ``false_tracks_over_30s``: confirmed tracks left unmatched for more than
-  30 s in a row;
+  30 s in a row: the time from the first to the last of consecutive truth
+  samples at which the track is reported confirmed (or coasting) and GOSPA
+  leaves it unmatched; a sample at which it is matched, or not reported as
+  confirmed (tentative, deleted), ends the run;
 * ``gospa_mean_m`` and its mean localisation / missed / false parts.
 """
 from __future__ import annotations
@@ -96,6 +101,9 @@ class RunScorer:
                 if r.kind == "cruise_missile" and a in match:
                     ids_of_missile[r.id].add(track_ids[match[a]])
             matched_tracks = {track_ids[b] for b in match.values()}
+            for i in list(unmatched_since):          # a run ends when the track stops
+                if i not in latest or statuses[latest[i]] not in CONFIRMED_STATUSES:
+                    del unmatched_since[i]           # being reported as confirmed
             for i in track_ids:
                 if i in matched_tracks:
                     unmatched_since.pop(i, None)
