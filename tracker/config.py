@@ -49,7 +49,9 @@ def _default_sensor_defaults() -> dict[str, SensorDefaults]:
 class ProcessNoise:
     """White-acceleration intensities (m^2/s^3) in each track's local ENU frame."""
 
-    horizontal: float = 10.0   #: a 250 m/s missile turning at 2 deg/s accelerates ~9 m/s^2
+    horizontal: float = 100.0  #: sqrt(q / T) ~ 3 m/s^2 of white acceleration over a 10 s
+    #: revisit, enough for a 250 m/s missile's 2 deg/s waypoint turn (~9 m/s^2) to stay in
+    #: the 0.999 gate; straight flight would want ~10 (issue 6's IMM gives both)
     vertical: float = 1.0      #: climbs and dives are rarer and gentler than turns
 
 
@@ -81,7 +83,8 @@ class TrackerConfig:
     gate_probability: float = 0.999        #: probability a target's detection falls in its gate
     survival_per_s: float = 0.9995         #: existence kept per second without evidence
     confirm_existence: float = 0.9         #: a tentative track confirms at this existence
-    confirm_updates: int = 3               #: ... and after this many detections (velocity known)
+    confirm_updates: int = 2               #: ... and after this many detections: two radar
+    #: positions (with range-rate) or two geolocated positions make the velocity observable
     delete_existence: float = 0.03         #: a track is deleted below this existence
     report_existence: float = 0.5          #: a confirmed track below this existence is
     #: reported as tentative (more likely gone than there) until it recovers or is deleted

@@ -112,8 +112,8 @@ def manage(table: TrackTable, config: TrackerConfig) -> tuple[np.ndarray, np.nda
     rows = table.rows()
     r = table.existence[rows]
     position_var = np.trace(table.P[rows, :3, :3], axis1=1, axis2=2)
-    # existence alone can reach 1 after two detections when clutter is sparse; a third
-    # detection makes the velocity observable before a track is reported as confirmed
+    # existence alone can reach 1 after one detection when clutter is sparse; a second
+    # makes the velocity observable before a track is reported as confirmed
     confirmed = rows[(table.status[rows] == TENTATIVE) & (r >= config.confirm_existence)
                      & (table.n_updates[rows] >= config.confirm_updates)]
     table.status[confirmed] = CONFIRMED
