@@ -89,7 +89,8 @@ class TrackerConfig:
     report_existence: float = 0.5          #: a confirmed track below this existence is
     #: reported as tentative (more likely gone than there) until it recovers or is deleted
     max_position_sigma_m: float = 5_000.0  #: a track more uncertain than this is deleted
-    #: (with the default process noise, about 3 minutes unobserved: gaps of 60 s survive)
+    #: (with the default process noise, ~70 s unobserved: 2 q t^3 / 3 = sigma^2; a 60 s
+    #: coverage gap survives)
     min_altitude_m: float = -500.0         #: a track this far below the ellipsoid is deleted
     min_target_altitude_m: float = 0.0     #: air targets fly above this height (m above the
     #: ellipsoid): an updated estimate below it is projected onto it
