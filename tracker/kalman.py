@@ -208,13 +208,7 @@ def update(x: np.ndarray, P: np.ndarray, H, R, innovation):
     in K. K is formed by an LDL' solve, never an inverse. Bar-Shalom, Li &
     Kirubarajan (2001), eq. 5.2.3-9 to 5.2.3-18.
     """
-    N, n = _state(x, P)
-    H, R, m = _measurement(H, R, N, n)
-    S = np.empty((N, m, m))
-    nis = np.empty(N)
-    status = np.empty(N, dtype=np.int8)
-    _kalman.update(x, P, H, R, _in("innovation", innovation, (N, m)), S, nis, status)
-    return S, nis, status
+    return _one_measurement(_kalman.update, x, P, H, R, innovation, "innovation")
 
 
 def kf_update(x: np.ndarray, P: np.ndarray, z, R, H):
@@ -222,12 +216,17 @@ def kf_update(x: np.ndarray, P: np.ndarray, z, R, H):
 
     The argument order follows filterpy's ``update(z, R, H)``; returns (S, nis, status).
     """
+    return _one_measurement(_kalman.kf_update, x, P, H, R, z, "z")
+
+
+def _one_measurement(kernel, x, P, H, R, values, name: str):
+    """Check, allocate S, NIS and status, and run ``update`` or ``kf_update``."""
     N, n = _state(x, P)
     H, R, m = _measurement(H, R, N, n)
     S = np.empty((N, m, m))
     nis = np.empty(N)
     status = np.empty(N, dtype=np.int8)
-    _kalman.kf_update(x, P, H, R, _in("z", z, (N, m)), S, nis, status)
+    kernel(x, P, H, R, _in(name, values, (N, m)), S, nis, status)
     return S, nis, status
 
 
