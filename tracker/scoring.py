@@ -69,9 +69,10 @@ class RunScorer:
         k = 0
         distances, local, missed, false = [], [], [], []
         covered_missile = matched_missile = 0
-        ids_of_missile: dict[str, set[str]] = defaultdict(set)
+        ids_of_missile: dict[str, dict[str, list[float]]] = defaultdict(dict)
         unmatched_since: dict[str, float] = {}
         longest_unmatched: dict[str, float] = defaultdict(float)
+        worst_run: dict[str, tuple[float, float]] = {}   # track id -> (start, end)
         for t in sorted(self._truth):
             while k < len(t_rec) and t_rec[k] <= t:
                 if statuses[k] == "deleted":
@@ -99,7 +100,8 @@ class RunScorer:
                     covered_missile += 1
                     matched_missile += a in match
                 if r.kind == "cruise_missile" and a in match:
-                    ids_of_missile[r.id].add(track_ids[match[a]])
+                    span = ids_of_missile[r.id].setdefault(track_ids[match[a]], [t, t])
+                    span[1] = t
             matched_tracks = {track_ids[b] for b in match.values()}
             for i in list(unmatched_since):          # a run ends when the track stops
                 if i not in latest or statuses[latest[i]] not in CONFIRMED_STATUSES:
@@ -109,7 +111,9 @@ class RunScorer:
                     unmatched_since.pop(i, None)
                 else:
                     start = unmatched_since.setdefault(i, t)
-                    longest_unmatched[i] = max(longest_unmatched[i], t - start)
+                    if t - start >= longest_unmatched[i]:
+                        longest_unmatched[i] = t - start
+                        worst_run[i] = (start, t)
         n_ids = [len(s) for s in ids_of_missile.values()]
         return {
             "gospa": {"c_m": self.c, "p": self.p, "alpha": 2},
@@ -125,4 +129,11 @@ class RunScorer:
             "ids_per_missile": float(np.mean(n_ids)) if n_ids else 0.0,
             "false_tracks_over_30s": sum(v > self.false_run_s for v in longest_unmatched.values()),
             "longest_unmatched_confirmed_s": max(longest_unmatched.values(), default=0.0),
+            # the evidence behind the counts, for an analyst: every missile's track ids
+            # with the first and last truth time each matched it, and every false track
+            "missile_track_ids": {m: {i: [span[0], span[1]] for i, span in spans.items()}
+                                  for m, spans in sorted(ids_of_missile.items())},
+            "false_tracks": [{"id": i, "unmatched_from": worst_run[i][0],
+                              "unmatched_to": worst_run[i][1]}
+                             for i, v in sorted(longest_unmatched.items()) if v > self.false_run_s],
         }
