@@ -74,6 +74,10 @@ class Detection:
     prior_looks: float = 4.0               #: weight of the sensor's pd, in looks (Beta prior)
     memory_looks: float = 20.0             #: a look weighs 1 - 1/this at the next look:
     #: the estimate follows a target across ranges and aspects; 0: the sensor's pd as is
+    #: prior probability that a sensor can detect a target it covers at all, until it has:
+    #: a cooperative-only feed never reports a missile, so its misses must not erase a
+    #: new missile track; 1 trusts the sensor's pd from the first look
+    visible_prior: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,8 @@ class TrackerConfig:
         if not (math.isfinite(self.detection.memory_looks) and (
                 self.detection.memory_looks == 0 or self.detection.memory_looks >= 1)):
             raise InputError("must be 0 or at least 1", field="detection.memory_looks")
+        if not 0.0 < self.detection.visible_prior <= 1.0:
+            raise InputError("must lie in (0, 1]", field="detection.visible_prior")
         if not 0.0 < self.initiation.existence < 1.0:
             raise InputError("must lie in (0, 1)", field="initiation.existence")
         for kind, d in self.sensor_defaults.items():

@@ -200,6 +200,7 @@ class Tracker:
         self._hold_above_surface(born)
         column = self._sensor_column[scan.sensor]
         table.looks[born, column] = table.hits[born, column] = 1.0
+        table.visible_to[born, column] = 1.0
         self.counts.tracks_started += born.size
         confirmed, dead = lifecycle.manage(table, self.config)
         dead = np.union1d(dead, broken)
@@ -328,7 +329,9 @@ class Tracker:
         stage["gate"] += clock() - t0
 
         t0 = clock()
-        pd = self._track_pd(covered, scan.sensor, params.pd) * visible
+        # pd if the sensor can see this kind of target, times the chance that it can
+        pd_if_visible = self._track_pd(covered, scan.sensor, params.pd) * visible
+        pd = pd_if_visible * table.visible_to[covered, self._sensor_column[scan.sensor]]
         assoc = associate(gated.offsets, gated.detection,
                           gated.log_likelihood - math.log(params.clutter_density),
                           table.existence[covered], pd, self.config.gate_probability,
@@ -358,6 +361,11 @@ class Tracker:
             seen = 1.0 - assoc.beta_none[looked]
             rows, column = covered[looked], self._sensor_column[scan.sensor]
             fade = self._pd_fade()
+            # P(the sensor can see the target | this look): 1 when it did; after a
+            # miss, Bayes over {visible with pd, invisible}: v (1 - pd) / (v (1 - pd) + 1 - v)
+            v, miss = table.visible_to[rows, column], 1.0 - pd_if_visible[looked]
+            table.visible_to[rows, column] = seen + (1.0 - seen) * v * miss / (
+                v * miss + 1.0 - v)
             table.looks[rows, column] = fade * table.looks[rows, column] \
                 + np.maximum(visible[looked], seen)
             table.hits[rows, column] = fade * table.hits[rows, column] + seen

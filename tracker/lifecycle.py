@@ -104,7 +104,7 @@ def initiate(table: TrackTable, scan: Scan, sensor: Sensor, rows: np.ndarray,
     x, P = maker(scan, sensor, rows, config)
     ok = np.isfinite(x).all(axis=1) & np.isfinite(P).all(axis=(1, 2))
     return table.add(x[ok], P[ok], scan.t, np.full(int(ok.sum()), config.initiation.existence),
-                     scan.sensor)
+                     scan.sensor, config.detection.visible_prior)
 
 
 def manage(table: TrackTable, config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -39,6 +39,9 @@ class TrackTable:
         #: (expected) detections in them, for its own detection probability
         self.looks = np.zeros((capacity, self.n_sensors))
         self.hits = np.zeros((capacity, self.n_sensors))
+        #: per sensor: probability that the sensor can detect this target at all (1 once
+        #: it has; a cooperative-only feed and a missile: falls with each miss)
+        self.visible_to = np.ones((capacity, self.n_sensors))
         self.live = np.zeros(capacity, dtype=bool)
         self.ids = np.empty(capacity, dtype=object)
         self.sensors: list[dict[str, float]] = [dict() for _ in range(capacity)]
@@ -59,7 +62,8 @@ class TrackTable:
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
                    ("x", "P", "t_state", "t_update", "t_born", "t_output", "existence",
-                    "status", "missed", "n_updates", "looks", "hits", "live", "ids")}
+                    "status", "missed", "n_updates", "looks", "hits", "visible_to", "live",
+                    "ids")}
         sensors = self.sensors
         self._allocate(new)
         for name, values in columns.items():
@@ -67,10 +71,11 @@ class TrackTable:
         self.sensors[:old] = sensors
 
     def add(self, x: np.ndarray, P: np.ndarray, t: float, existence: np.ndarray,
-            sensor: str) -> np.ndarray:
+            sensor: str, visible_prior: float = 1.0) -> np.ndarray:
         """Start tentative tracks with states ``x`` (n, 6) and covariances ``P`` at ``t``.
 
-        Returns their rows.
+        Every sensor's ``visible_to`` starts at ``visible_prior``; the caller
+        sets the detecting sensor's to 1. Returns their rows.
         """
         n = x.shape[0]
         free = np.flatnonzero(~self.live)
@@ -90,6 +95,7 @@ class TrackTable:
         self.n_updates[rows] = 1
         self.looks[rows] = 0.0
         self.hits[rows] = 0.0
+        self.visible_to[rows] = visible_prior
         self.live[rows] = True
         for row in rows:
             self.ids[row] = f"T{self._next_id}"
