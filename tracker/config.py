@@ -81,6 +81,21 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class Relink:
+    """Lost confirmed tracks, kept to give their id back to the target when it reappears."""
+
+    max_gap_s: float = 1200.0              #: a lost track waits this long (s) for its target:
+    #: a cruise missile crosses 300 km of uncovered ground in 20 min; 0 turns re-linking off
+    gate_probability: float = 0.999        #: of the 6-D state gate between a lost track's
+    #: prediction and a newly confirmed track
+    #: white acceleration of a target in cruise, for predicting lost tracks over minutes:
+    #: the tracker's own noise is sized for turns within a revisit, and over 10 min its
+    #: gate would take in every target for 100 km around
+    process_noise: ProcessNoise = field(
+        default_factory=lambda: ProcessNoise(horizontal=10.0, vertical=0.1))
+
+
+@dataclass(frozen=True)
 class TrackerConfig:
     """Every setting of the tracker, with its default."""
 
@@ -106,6 +121,7 @@ class TrackerConfig:
     process_noise: ProcessNoise = field(default_factory=ProcessNoise)
     initiation: Initiation = field(default_factory=Initiation)
     detection: Detection = field(default_factory=Detection)
+    relink: Relink = field(default_factory=Relink)
     sensor_defaults: Mapping[str, SensorDefaults] = field(
         default_factory=_default_sensor_defaults)
 
@@ -145,6 +161,13 @@ class TrackerConfig:
             raise InputError("must be 0 or at least 1", field="detection.memory_looks")
         if not 0.0 < self.detection.visible_prior <= 1.0:
             raise InputError("must lie in (0, 1]", field="detection.visible_prior")
+        if not (math.isfinite(self.relink.max_gap_s) and self.relink.max_gap_s >= 0):
+            raise InputError("must be >= 0", field="relink.max_gap_s")
+        for name in ("horizontal", "vertical"):
+            if not getattr(self.relink.process_noise, name) >= 0:
+                raise InputError("must be >= 0", field=f"relink.process_noise.{name}")
+        if not 0.0 < self.relink.gate_probability < 1.0:
+            raise InputError("must lie in (0, 1)", field="relink.gate_probability")
         if not 0.0 < self.initiation.existence < 1.0:
             raise InputError("must lie in (0, 1)", field="initiation.existence")
         for kind, d in self.sensor_defaults.items():

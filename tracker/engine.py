@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import frames, gating, kalman, lifecycle
+from . import frames, gating, kalman, lifecycle, relink
 from .association import associate
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
@@ -58,6 +58,8 @@ class RunCounts:
     tracks_started: int = 0
     tracks_confirmed: int = 0
     tracks_deleted: int = 0
+    tracks_lost: int = 0                 #: confirmed tracks lost, kept for re-linking
+    tracks_relinked: int = 0             #: new tracks that took a lost track's id
     kernel_failures: Counter = field(default_factory=Counter)
     clusters_exact: int = 0
     clusters_approximate: int = 0
@@ -82,6 +84,8 @@ class Tracker:
         self.counts = RunCounts()
         self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
                                        q_vertical=self.config.process_noise.vertical)
+        noise = self.config.relink.process_noise
+        self._cruise = ConstantVelocity(q_horizontal=noise.horizontal, q_vertical=noise.vertical)
         self._pending: list[tuple[float, int, Scan]] = []
         self._sequence = itertools.count()
         self._newest_t = -math.inf          # newest scan time received
@@ -146,7 +150,7 @@ class Tracker:
         t = scan.t
 
         t0 = clock()
-        live = table.rows()
+        live = table.active_rows()
         dt = np.maximum(t - table.t_state[live], 0.0)
         ahead = table.x[live, :3] + dt[:, None] * table.x[live, 3:]      # coverage needs no P
         limits = self._limits[scan.sensor]
@@ -202,10 +206,12 @@ class Tracker:
         table.looks[born, column] = table.hits[born, column] = 1.0
         table.visible_to[born, column] = 1.0
         self.counts.tracks_started += born.size
-        confirmed, dead = lifecycle.manage(table, self.config)
+        confirmed, lost, dead = lifecycle.manage(table, self.config, t)
         dead = np.union1d(dead, broken)
         self.counts.tracks_confirmed += confirmed.size
+        self.counts.tracks_lost += lost.size
         self.counts.tracks_deleted += dead.size
+        self._relink(confirmed, np.setdiff1d(table.lost_rows(), dead), t)
         stage["manage"] += clock() - t0
 
         t0 = clock()
@@ -218,6 +224,33 @@ class Tracker:
         due = due[t - table.t_output[due] >= self.config.output_period_s]
         self._emit(due, t)
         stage["output"] += clock() - t0
+
+    def _relink(self, confirmed: np.ndarray, lost: np.ndarray, t: float) -> None:
+        """Give newly ``confirmed`` tracks the ids of the ``lost`` tracks they continue.
+
+        The new track's own (tentative) id ends with a ``deleted`` record; the
+        lost track's row goes without one, its id living on. What each segment
+        learned of its sensors is pooled: looks and hits add, and the odds that
+        a sensor can see the target multiply (two independent pieces of
+        evidence over the one prior).
+        """
+        table = self.tracks
+        for new, old in relink.relink(table, confirmed, lost, t, self._cruise,
+                                      self.config.relink.gate_probability):
+            self._emit(np.array([new]), t, deleted=True)
+            table.ids[new] = table.ids[old]
+            table.t_born[new] = table.t_born[old]
+            table.looks[new] += table.looks[old]
+            table.hits[new] += table.hits[old]
+            a, b = table.visible_to[new], table.visible_to[old]
+            prior = self.config.detection.visible_prior
+            seen = (a >= 1.0) | (b >= 1.0)
+            odds = np.where(seen, 0.0, a / np.where(seen, 1.0, 1.0 - a) * b
+                            / np.where(seen, 1.0, 1.0 - b) * (1.0 - prior) / prior)
+            table.visible_to[new] = np.where(seen, 1.0, odds / (1.0 + odds))
+            table.sensors[new] = {**table.sensors[old], **table.sensors[new]}
+            table.remove(np.array([old]))
+            self.counts.tracks_relinked += 1
 
     def _sector_margin(self, scan: Scan, sensor: Sensor, live: np.ndarray, dt: np.ndarray,
                        ahead: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from . import frames
 from .config import TrackerConfig
 from .models import GeodeticPosition
 from .scan import Scan, Sensor, Site
-from .tracks import CONFIRMED, TENTATIVE, TrackTable
+from .tracks import CONFIRMED, LOST, TENTATIVE, TrackTable
 
 
 def _site_of(scan: Scan, sensor: Sensor) -> Site:
@@ -107,9 +107,16 @@ def initiate(table: TrackTable, scan: Scan, sensor: Sensor, rows: np.ndarray,
                      scan.sensor, config.detection.visible_prior)
 
 
-def manage(table: TrackTable, config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Confirm and delete on existence; the rows newly confirmed and the rows to delete."""
-    rows = table.rows()
+def manage(table: TrackTable, config: TrackerConfig,
+           t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Confirm, lose and delete on existence at time ``t``.
+
+    Returns the rows newly confirmed, the rows newly lost (confirmed tracks
+    gone for want of detections, kept by ``tracker.relink``) and the rows to
+    delete: tentative tracks gone, tracks underground or broken, and lost
+    tracks that waited ``relink.max_gap_s``.
+    """
+    rows = table.active_rows()
     r = table.existence[rows]
     position_var = np.trace(table.P[rows, :3, :3], axis1=1, axis2=2)
     # existence alone can reach 1 after one detection when clutter is sparse; a second
@@ -118,8 +125,15 @@ def manage(table: TrackTable, config: TrackerConfig) -> tuple[np.ndarray, np.nda
                      & (table.n_updates[rows] >= config.confirm_updates)]
     table.status[confirmed] = CONFIRMED
     altitude = frames.ecef_to_geodetic(table.x[rows, :3])[2] if rows.size else np.empty(0)
-    dead = rows[(r < config.delete_existence)
-                | ~(position_var <= config.max_position_sigma_m ** 2)
-                | ~(altitude >= config.min_altitude_m)      # underground: lost, or impacted
-                | ~np.isfinite(table.x[rows]).all(axis=1)]
-    return confirmed, dead
+    gone = (r < config.delete_existence) | ~(position_var <= config.max_position_sigma_m ** 2)
+    broken = ~(altitude >= config.min_altitude_m) \
+        | ~np.isfinite(table.x[rows]).all(axis=1)          # underground: lost, or impacted
+    keep = config.relink.max_gap_s > 0
+    lost = rows[gone & ~broken & (table.status[rows] == CONFIRMED)] if keep \
+        else np.empty(0, dtype=np.intp)
+    table.status[lost] = LOST
+    table.t_lost[lost] = t
+    waiting = table.lost_rows()
+    expired = waiting[t - table.t_lost[waiting] > config.relink.max_gap_s]
+    dead = np.union1d(rows[(gone | broken) & (table.status[rows] != LOST)], expired)
+    return confirmed, lost, dead

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-TENTATIVE, CONFIRMED, DELETED = 0, 1, 2
-STATUS_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", DELETED: "deleted"}
+TENTATIVE, CONFIRMED, DELETED, LOST = 0, 1, 2, 3
+#: a LOST track (``tracker.relink``) is no longer a target of the picture: ``tentative``
+STATUS_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", DELETED: "deleted",
+                LOST: "tentative"}
 
 
 class TrackTable:
@@ -30,6 +32,7 @@ class TrackTable:
         self.t_state = np.zeros(capacity)                 #: time of x and P
         self.t_update = np.zeros(capacity)                #: last detection that updated it
         self.t_born = np.zeros(capacity)
+        self.t_lost = np.zeros(capacity)                  #: when a LOST track was lost
         self.t_output = np.full(capacity, -np.inf)        #: last record written
         self.existence = np.zeros(capacity)
         self.status = np.full(capacity, DELETED, dtype=np.int8)
@@ -54,14 +57,21 @@ class TrackTable:
         return int(self.live.sum())
 
     def rows(self) -> np.ndarray:
-        """Indices of the live rows."""
+        """Indices of the live rows (LOST ones included)."""
         return np.flatnonzero(self.live)
+
+    def active_rows(self) -> np.ndarray:
+        """Indices of the live rows that scans update: all but the LOST ones."""
+        return np.flatnonzero(self.live & (self.status != LOST))
+
+    def lost_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.live & (self.status == LOST))
 
     def _grow(self, needed: int) -> None:
         old = self.capacity
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
-                   ("x", "P", "t_state", "t_update", "t_born", "t_output", "existence",
+                   ("x", "P", "t_state", "t_update", "t_born", "t_lost", "t_output", "existence",
                     "status", "missed", "n_updates", "looks", "hits", "visible_to", "live",
                     "ids")}
         sensors = self.sensors
