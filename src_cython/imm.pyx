@@ -22,7 +22,7 @@ twins of the same names and signatures are in ``tracker.reference``.
 float64 throughout: at the ECEF radius (6.4e6 m) float32 values are 0.5 m apart.
 """
 from _linalg cimport (MAXN, STATUS_OK, STATUS_INVALID_INPUT, STATUS_NOT_PD,
-                      STATUS_OVERFLOW, all_finite, axpy, symmetrise)
+                      STATUS_OVERFLOW, all_finite, axpy)
 
 from libc.math cimport exp, log, INFINITY
 from libc.string cimport memset
@@ -33,7 +33,7 @@ cdef enum:
 
 
 cdef inline bint _positive_definite(const double* A, Py_ssize_t n) noexcept nogil:
-    """True if the symmetric A (lower triangle read) is positive definite.
+    """True if the symmetric A (upper triangle read) is positive definite.
 
     A = L D L' with L unit lower triangular; A is positive definite exactly when
     every pivot D[j] is positive (Golub & Van Loan, 4th ed., 4.1.2). The same test
@@ -41,7 +41,7 @@ cdef inline bint _positive_definite(const double* A, Py_ssize_t n) noexcept nogi
     """
     cdef double L[MAXN * MAXN]
     cdef double d[MAXN]
-    cdef double s
+    cdef double s, inv_d
     cdef Py_ssize_t i, j, l
     for j in range(n):
         s = A[j * n + j]
@@ -50,11 +50,12 @@ cdef inline bint _positive_definite(const double* A, Py_ssize_t n) noexcept nogi
         if not s > 0.0:                  # also false for NaN
             return False
         d[j] = s
+        inv_d = 1.0 / s                  # one division per pivot, not one per entry
         for i in range(j + 1, n):
-            s = A[i * n + j]
+            s = A[j * n + i]
             for l in range(j):
                 s -= L[i * n + l] * L[j * n + l] * d[l]
-            L[i * n + j] = s / d[j]
+            L[i * n + j] = s * inv_d
     return True
 
 
@@ -87,10 +88,12 @@ cdef inline void _moment_match(const double* w, const double* x, const double* P
     """The single Gaussian with the mean and covariance of a mixture of M Gaussians.
 
     x = sum_i w_i x_i,  P = sum_i w_i (P_i + (x_i - x)(x_i - x)')   (w sums to 1)
-    Modes of weight 0 are skipped: they add exactly 0.
+    Modes of weight 0 are skipped: they add exactly 0. Only the upper triangles of
+    the P_i are read, and only the upper triangle of P is computed, then mirrored:
+    half the products.
     """
     cdef double d[MAXN]
-    cdef Py_ssize_t i, r
+    cdef Py_ssize_t i, r, c
     memset(x_out, 0, n * sizeof(double))
     memset(P_out, 0, n * n * sizeof(double))
     for i in range(M):
@@ -101,10 +104,12 @@ cdef inline void _moment_match(const double* w, const double* x, const double* P
             continue
         for r in range(n):
             d[r] = x[i * n + r] - x_out[r]
-        for r in range(n):                        # row r: w P_i[r] + (w d_r) d'
-            axpy(w[i], &P[i * n * n + r * n], &P_out[r * n], n)
-            axpy(w[i] * d[r], d, &P_out[r * n], n)
-    symmetrise(P_out, n)
+        for r in range(n):                        # row r from the diagonal: w P_i[r] + (w d_r) d'
+            axpy(w[i], &P[i * n * n + r * n + r], &P_out[r * n + r], n - r)
+            axpy(w[i] * d[r], &d[r], &P_out[r * n + r], n - r)
+    for r in range(n):
+        for c in range(r + 1, n):
+            P_out[c * n + r] = P_out[r * n + c]
 
 
 cdef inline signed char _mix_one(const double* mu, const double* T, const double* x,

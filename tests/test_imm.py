@@ -194,6 +194,21 @@ def test_a_mode_nothing_flows_into_keeps_its_own_estimate():
     assert_allclose(P_mixed, P, rtol=0)
 
 
+@implementations
+def test_only_the_upper_triangle_of_each_covariance_is_read(impl):
+    rng = np.random.default_rng(11)
+    N, M, n = 5, 3, 6
+    mu, T = probabilities(rng, N, M), transitions(rng, N, M)
+    x, P = mode_estimates(rng, N, M, n)
+    junk = P + np.tril(rng.normal(scale=1e5, size=P.shape), -1)     # not even PD
+    for kernel, args, outputs in (("imm_mix", (mu, T, x), mix_outputs(N, M, n)),
+                                  ("imm_combine", (mu, x), combine_outputs(N, n))):
+        want = run(impl, kernel, *args, P, outputs=outputs)
+        got = run(impl, kernel, *args, junk, outputs=outputs)
+        for g, w in zip(got[len(args) + 1:], want[len(args) + 1:]):
+            assert_allclose(g, w, rtol=0)
+
+
 # --- bad inputs get a status and zeros, never NaN -------------------------------------------
 
 @implementations

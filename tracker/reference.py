@@ -464,21 +464,25 @@ def gate_all_pairs(z_hat, S, z, angle, active, threshold, block_pairs=1 << 22):
 
 
 # --- IMM (issue 6, item 1) ------------------------------------------------------------
-# Twins of src_cython/imm.pyx. trans[k, i, j] = p_ij, from mode i to mode j. A track whose
-# status is not STATUS_OK gets zeros in every output.
+# Twins of src_cython/imm.pyx. trans[k, i, j] = p_ij, from mode i to mode j. Only the upper
+# triangle of each covariance is read. A track whose status is not STATUS_OK gets zeros in
+# every output.
 
 
 def _positive_definite(P):
-    """(...,) True where the symmetric matrices P (..., n, n) are positive definite.
+    """(...,) True where the symmetric matrices P (..., n, n) are positive definite."""
+    return np.linalg.eigvalsh(P).min(axis=-1) > 0.0
 
-    Like the kernel's LDL' pivots, only the lower triangle counts.
-    """
-    lower = np.tril(P) + np.swapaxes(np.tril(P, -1), -1, -2)
-    return np.linalg.eigvalsh(lower).min(axis=-1) > 0.0
+
+def _upper(P):
+    """The symmetric matrices whose upper triangle is that of P: all the kernels read."""
+    return np.triu(P) + np.swapaxes(np.triu(P, 1), -1, -2)
 
 
 def _modes_status(w, x, P):
-    """(N,) status of each track's mode weights (N, M) and mode estimates (kernel order)."""
+    """(N,) status of each track's mode weights (N, M) and mode estimates (kernel order).
+
+    P must be symmetric (``_upper``)."""
     status = np.zeros(w.shape[0], dtype=np.int8)
     invalid = ~_finite_rows(w, x, P) | (w < 0).any(axis=1) | ~(w.sum(axis=1) > 0)
     status[invalid] = STATUS_INVALID_INPUT
@@ -492,7 +496,7 @@ def _moment_match(w, x, P):
     x_out = np.einsum("...i,...in->...n", w, x)
     d = x - x_out[..., None, :]
     spread = d[..., :, None] * d[..., None, :]
-    return x_out, _symmetrise(np.einsum("...i,...irc->...rc", w, P + spread))
+    return x_out, np.einsum("...i,...irc->...rc", w, P + spread)
 
 
 def _zero_failed(status, *outputs):
@@ -511,6 +515,7 @@ def imm_mix(mu, trans, x, P, x_mixed, P_mixed, mu_pred, status):
     """
     N, M = mu.shape
     T = np.broadcast_to(trans, (N, M, M))
+    P = _upper(P)
     status[:] = _modes_status(mu, x, P)
     status[~_finite_rows(T) | (T < 0).any(axis=(1, 2))] = STATUS_INVALID_INPUT
     joint = T * mu[:, :, None]                                 # p_ij mu_i  (N, i, j)
@@ -557,6 +562,7 @@ def imm_combine(mu, x, P, x_out, P_out, status):
 
     x = sum_j mu_j x_j, P = sum_j mu_j (P_j + (x_j - x)(x_j - x)'), mu normalised per track.
     """
+    P = _upper(P)
     status[:] = _modes_status(mu, x, P)
     w = mu / mu.sum(axis=1, keepdims=True)
     x_out[:], P_out[:] = _moment_match(w, x, P)
