@@ -44,6 +44,13 @@ def mode_estimates(rng, N, M, n):
     return np.ascontiguousarray(x), spd(rng, N * M, n, 1e4).reshape(N, M, n, n)
 
 
+def mixing_problem(seed, N, M, n=6, shared=False):
+    """(mu, trans, x, P) of N tracks with M modes; one transition for all if ``shared``."""
+    rng = np.random.default_rng(seed)
+    return ((probabilities(rng, N, M), transitions(rng, 1 if shared else N, M))
+            + mode_estimates(rng, N, M, n))
+
+
 def run(impl, kernel, *inputs, outputs=()):
     """Call ``kernel`` of ``impl`` on copies of the inputs and fresh outputs; return all."""
     args = [np.array(a) if isinstance(a, np.ndarray) else a for a in inputs]
@@ -67,10 +74,7 @@ def combine_outputs(N, n):
        seed=seeds)
 @settings(max_examples=80, deadline=None)
 def test_imm_mix_matches_reference(N, M, n, shared, seed):
-    rng = np.random.default_rng(seed)
-    mu = probabilities(rng, N, M)
-    T = transitions(rng, 1 if shared else N, M)
-    x, P = mode_estimates(rng, N, M, n)
+    mu, T, x, P = mixing_problem(seed, N, M, n, shared)
     got = run("compiled", "imm_mix", mu, T, x, P, outputs=mix_outputs(N, M, n))
     want = run("reference", "imm_mix", mu, T, x, P, outputs=mix_outputs(N, M, n))
     for g, w in zip(got[4:7], want[4:7]):
@@ -174,10 +178,8 @@ def test_combining_identical_modes_gives_the_mode():
 
 
 def test_mixing_with_the_identity_transition_leaves_the_modes_unchanged():
-    rng = np.random.default_rng(2)
     N, M = 9, 4
-    mu = probabilities(rng, N, M)
-    x, P = mode_estimates(rng, N, M, 6)
+    mu, _, x, P = mixing_problem(2, N, M)
     x_mixed, P_mixed, mu_pred, status = imm.mix(mu, np.eye(M), x, P)
     assert (status == 0).all()
     assert_allclose(mu_pred, mu, rtol=0)
@@ -196,11 +198,9 @@ def test_a_mode_nothing_flows_into_keeps_its_own_estimate():
 
 @implementations
 def test_only_the_upper_triangle_of_each_covariance_is_read(impl):
-    rng = np.random.default_rng(11)
     N, M, n = 5, 3, 6
-    mu, T = probabilities(rng, N, M), transitions(rng, N, M)
-    x, P = mode_estimates(rng, N, M, n)
-    junk = P + np.tril(rng.normal(scale=1e5, size=P.shape), -1)     # not even PD
+    mu, T, x, P = mixing_problem(11, N, M, n)
+    junk = P + np.tril(np.full(P.shape, -1e5), -1)                  # not even PD
     for kernel, args, outputs in (("imm_mix", (mu, T, x), mix_outputs(N, M, n)),
                                   ("imm_combine", (mu, x), combine_outputs(N, n))):
         want = run(impl, kernel, *args, P, outputs=outputs)
@@ -213,10 +213,9 @@ def test_only_the_upper_triangle_of_each_covariance_is_read(impl):
 
 @implementations
 def test_bad_tracks_get_a_status_and_finite_outputs(impl):
-    rng = np.random.default_rng(4)
     N, M, n = 8, 3, 6
-    mu, T = probabilities(rng, N, M), transitions(rng, N, M)
-    x, P = mode_estimates(rng, N, M, n)
+    mu, T, x, P = mixing_problem(4, N, M, n)
+    rng = np.random.default_rng(4)
     mu[1, 2] = np.nan                 # NaN probability
     x[2, 0, 1] = np.inf               # infinite state
     P[3, 1] = -P[3, 1]                # mode covariance not positive definite
