@@ -296,7 +296,7 @@ def test_predict_of_a_single_cv_mode_is_the_cv_prediction():
     rng = np.random.default_rng(6)
     N = 12
     cv = ConstantVelocity(q_horizontal=20.0, q_vertical=2.0)
-    model = imm.ImmModel(modes=(cv,), names=("cv",), mean_sojourn_s=(np.inf,))
+    model = imm.ImmModel(modes=(cv,), names=("cv",), mean_sojourn_s=(60.0,))   # p = 1
     x, P = mode_estimates(rng, N, 1, 6)
     dt = rng.uniform(0.0, 30.0, size=N)
     mu_pred, x_pred, P_pred, status = imm.predict(model, np.ones((N, 1)), x, P, dt)

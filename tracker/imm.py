@@ -115,11 +115,13 @@ class ImmModel:
     def transition(self, dt) -> np.ndarray:
         """Mode transition matrices (N, M, M) over per-track steps ``dt`` (s, (N,)), from i to j.
 
-        A scalar ``dt`` gives one (M, M) matrix. Rows sum to 1.
+        A scalar ``dt`` gives one (M, M) matrix. Rows sum to 1 (a single mode: p = 1).
         """
         dt = np.asarray(dt, dtype=np.float64)
         if dt.ndim > 1 or not (np.isfinite(dt).all() and (dt >= 0).all()):
             raise ValueError("dt must be finite and >= 0 s, a scalar or (N,)")
+        if self.n_modes == 1:                                        # nowhere else to go
+            return np.ones(dt.shape + (1, 1))
         tau = np.asarray(self.mean_sojourn_s, dtype=np.float64)
         stay = np.exp(-dt[..., None] / tau)                          # p_ii = exp(-T / tau_i)
         p = (1.0 - stay)[..., :, None] * self._switch                # p_ij = (1 - p_ii) s_ij
@@ -135,7 +137,7 @@ def tracker_modes(turn_rate_deg_s: float = 5.0, probability_floor: float = PROBA
     Intensities in m^2/s^3 in each track's local ENU frame (``docs/imm.md`` has the
     reasons): straight flight (q 10 horizontal, 1 vertical; config.md's "straight
     flight alone would want about 10"); coordinated turns at +-``turn_rate_deg_s``
-    (5 deg/s: a 2.3 g turn at 250 m/s) with q 30 horizontal to cover other rates;
+    (5 deg/s: a 2.2 g turn at 250 m/s) with q 30 horizontal to cover other rates;
     and a vertical-manoeuvre mode, CV with q 3000 vertical (sqrt(q/T) = 24 m/s^2
     over a 5 s revisit) for pop-ups and terminal dives.
     """
@@ -314,9 +316,7 @@ def predict(model: ImmModel, mu, x, P, dt):
     """
     if not isinstance(model, ImmModel):
         raise ValueError(f"model={model!r} must be an ImmModel")
-    x_mixed, P_mixed, mu_pred, status = mix(
-        mu, model.transition(np.broadcast_to(np.asarray(dt, dtype=np.float64),
-                                             (np.shape(x)[0],))), x, P)
+    x_mixed, P_mixed, mu_pred, status = mix(mu, model.transition(dt), x, P)
     N, M, n = x_mixed.shape
     if M != model.n_modes or n != STATE_DIM:
         raise ValueError(f"x has shape {x_mixed.shape}, expected (N, {model.n_modes}, {STATE_DIM})")
