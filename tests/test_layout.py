@@ -49,6 +49,9 @@ def test_every_compiled_kernel_has_a_numpy_twin_with_its_signature():
     """DESIGN.md rule 3: each kernel of src_cython/ has a twin of the same name and arguments."""
     kernels = _kernel_signatures(SOURCE / "src_cython" / "kalman.pyx")
     assert {"predict", "predict_cv", "update", "kf_update", "pda_update"} <= set(kernels)
+    imm_kernels = _kernel_signatures(SOURCE / "src_cython" / "imm.pyx")
+    assert set(imm_kernels) == {"imm_mix", "imm_mode_probabilities", "imm_combine"}
+    kernels.update(imm_kernels)
     for name, args in kernels.items():
         twin = getattr(reference, name, None)
         assert twin is not None, f"reference.{name} missing"
