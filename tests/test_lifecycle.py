@@ -10,7 +10,7 @@ from tracker.errors import InputError
 from tracker.lifecycle import initiate, manage, radar_states
 from tracker.models import Radar
 from tracker.scan import Scan, Sensor, Site
-from tracker.tracks import CONFIRMED, TENTATIVE, TrackTable
+from tracker.tracks import CONFIRMED, LOST, TENTATIVE, TrackTable
 
 SITE = Site(lat_rad=math.radians(37.0), lon_rad=math.radians(49.5), alt_m=30.0)
 SIGMA = {"range": 60.0, "az": math.radians(0.15), "el": math.radians(0.3), "rr": 1.5}
@@ -55,12 +55,24 @@ def test_initiate_skips_lines_of_sight_and_manage_confirms_and_deletes():
     assert len(table) == 3 and table.capacity >= 3                 # grew past 2
     assert len(set(table.ids[rows])) == 3 and (table.status[rows] == TENTATIVE).all()
     table.existence[rows] = [0.95, 0.5, 0.01]
-    confirmed, _ = manage(table, TrackerConfig())
+    confirmed, _, _ = manage(table, TrackerConfig(), 0.0)
     assert confirmed.size == 0                  # likely, but one detection: velocity unknown
     table.n_updates[rows] = TrackerConfig().confirm_updates
-    confirmed, dead = manage(table, TrackerConfig())
-    assert confirmed.tolist() == [rows[0]] and dead.tolist() == [rows[2]]
+    confirmed, lost, dead = manage(table, TrackerConfig(), 0.0)
+    assert confirmed.tolist() == [rows[0]] and dead.tolist() == [rows[2]] and lost.size == 0
     assert table.status[rows[0]] == CONFIRMED
+    table.remove(dead)
+    # a confirmed track gone for want of detections is lost, not deleted, until it has
+    # waited relink.max_gap_s; a tentative one is deleted at once
+    table.existence[rows[:2]] = 0.01
+    confirmed, lost, dead = manage(table, TrackerConfig(), 10.0)
+    assert lost.tolist() == [rows[0]] and dead.tolist() == [rows[1]]
+    table.remove(dead)
+    assert table.status[rows[0]] == LOST and rows[0] in table.rows()
+    assert rows[0] not in table.active_rows()
+    wait = TrackerConfig().relink.max_gap_s
+    assert manage(table, TrackerConfig(), 10.0 + wait)[2].size == 0
+    assert manage(table, TrackerConfig(), 10.0 + wait + 1.0)[2].tolist() == [rows[0]]
 
 
 def test_config_file_overrides_defaults_and_bad_settings_are_located(tmp_path):

@@ -81,6 +81,30 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class Imm:
+    """The modes every track carries (``tracker.imm``, docs/imm.md), with their noise.
+
+    Off (``enabled: false``), each track is a single nearly-constant-velocity
+    filter with the top-level ``process_noise``.
+    """
+
+    enabled: bool = True
+    #: straight flight: an airliner or a cruise missile between waypoints
+    straight: ProcessNoise = field(default_factory=lambda: ProcessNoise(10.0, 1.0))
+    turn_rate_deg_s: float = 3.0           #: the coordinated-turn modes' rate, right and left
+    #: (standard rate); their noise covers 1-5 deg/s at 250 m/s: a rate error dw is an
+    #: acceleration v dw (8.7 m/s^2 for 2 deg/s) that stays in the gate over a 10 s
+    #: revisit when q >= 3 (v dw T^2 / 5)^2 / T^3, about 90
+    turn: ProcessNoise = field(default_factory=lambda: ProcessNoise(100.0, 1.0))
+    #: pop-ups, terminal dives and failures: sqrt(q / T) = 24 m/s^2 vertical over 5 s
+    vertical: ProcessNoise = field(default_factory=lambda: ProcessNoise(10.0, 3000.0))
+    straight_sojourn_s: float = 120.0      #: mean time in each mode before a switch
+    turn_sojourn_s: float = 30.0
+    vertical_sojourn_s: float = 20.0
+    probability_floor: float = 1e-4        #: no mode probability falls below this
+
+
+@dataclass(frozen=True)
 class Relink:
     """Lost confirmed tracks, kept to give their id back to the target when it reappears."""
 
@@ -111,6 +135,8 @@ class TrackerConfig:
     #: (with the default process noise, ~70 s unobserved: 2 q t^3 / 3 = sigma^2; a 60 s
     #: coverage gap survives)
     min_altitude_m: float = -500.0         #: a track this far below the ellipsoid is deleted
+    impact_sigmas: float = 3.0             #: a track predicted below min_target_altitude_m by
+    #: more than this many sigma of its height has come down (impact, crash): deleted
     min_target_altitude_m: float = 0.0     #: air targets fly above this height (m above the
     #: ellipsoid): an updated estimate below it is projected onto it
     coverage_altitude_sigmas: float = 3.0  #: a track whose height, raised this many sigma,
@@ -122,6 +148,7 @@ class TrackerConfig:
     initiation: Initiation = field(default_factory=Initiation)
     detection: Detection = field(default_factory=Detection)
     relink: Relink = field(default_factory=Relink)
+    imm: Imm = field(default_factory=Imm)
     sensor_defaults: Mapping[str, SensorDefaults] = field(
         default_factory=_default_sensor_defaults)
 
@@ -139,6 +166,8 @@ class TrackerConfig:
         for name in ("min_altitude_m", "min_target_altitude_m"):
             if not math.isfinite(getattr(self, name)):
                 raise InputError(f"{getattr(self, name)} must be a finite number", field=name)
+        if not (math.isfinite(self.impact_sigmas) and self.impact_sigmas >= 0):
+            raise InputError(f"{self.impact_sigmas} must be >= 0", field="impact_sigmas")
         if not (math.isfinite(self.coverage_altitude_sigmas) and self.coverage_altitude_sigmas >= 0):
             raise InputError(f"{self.coverage_altitude_sigmas} must be >= 0",
                              field="coverage_altitude_sigmas")
@@ -166,6 +195,18 @@ class TrackerConfig:
         for name in ("horizontal", "vertical"):
             if not getattr(self.relink.process_noise, name) >= 0:
                 raise InputError("must be >= 0", field=f"relink.process_noise.{name}")
+        for name in ("straight", "turn", "vertical"):
+            for axis in ("horizontal", "vertical"):
+                value = getattr(getattr(self.imm, name), axis)
+                if not (math.isfinite(value) and value >= 0):
+                    raise InputError("must be >= 0", field=f"imm.{name}.{axis}")
+        for name in ("straight_sojourn_s", "turn_sojourn_s", "vertical_sojourn_s"):
+            if not getattr(self.imm, name) > 0:
+                raise InputError("must be > 0", field=f"imm.{name}")
+        if not math.isfinite(self.imm.turn_rate_deg_s):
+            raise InputError("must be a finite number", field="imm.turn_rate_deg_s")
+        if not 0.0 < self.imm.probability_floor < 0.25:
+            raise InputError("must lie in (0, 0.25)", field="imm.probability_floor")
         if not 0.0 < self.relink.gate_probability < 1.0:
             raise InputError("must lie in (0, 1)", field="relink.gate_probability")
         if not 0.0 < self.initiation.existence < 1.0:
@@ -195,8 +236,11 @@ def _merge(default: Any, given: Any, where: str) -> Any:
             current = getattr(default, key)
             if is_dataclass(current) or isinstance(current, Mapping):
                 changes[key] = _merge(current, value, path)
-            elif isinstance(current, bool) or not isinstance(value, (int, float)) \
-                    or isinstance(value, bool):
+            elif isinstance(current, bool):
+                if not isinstance(value, bool):
+                    raise InputError(f"expected true or false, got {value!r}", field=path)
+                changes[key] = value
+            elif not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise InputError(f"expected a number, got {value!r}", field=path)
             else:
                 changes[key] = type(current)(value)

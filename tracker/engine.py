@@ -34,11 +34,12 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import frames, gating, kalman, lifecycle, relink
+from . import frames, gating, imm, kalman, lifecycle, relink
 from .association import associate
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
-from .models import ConstantVelocity
+from .mode_update import mode_innovations, update_modes
+from .models import ConstantVelocity, CoordinatedTurn
 from .scan import Scan, Sensor
 from .tracks import CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable
 
@@ -80,7 +81,12 @@ class Tracker:
         self.config = config or TrackerConfig()
         self.emit = emit or (lambda record: None)
         self._sensor_column = {sid: k for k, sid in enumerate(self.sensors)}
-        self.tracks = TrackTable(n_sensors=len(self.sensors))
+        self.modes = imm_model(self.config)
+        # a tentative track has not shown it is a target: it is one straight-flight
+        # hypothesis (a broad manoeuvre mode would let any two clutter detections form a
+        # "track"); its other modes open through the Markov chain once it is confirmed
+        self._straight = np.eye(self.modes.n_modes)[0]
+        self.tracks = TrackTable(n_sensors=len(self.sensors), initial_modes=self._straight)
         self.counts = RunCounts()
         self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
                                        q_vertical=self.config.process_noise.vertical)
@@ -176,16 +182,21 @@ class Tracker:
         t0 = clock()
         broken = np.empty(0, dtype=np.intp)
         if covered.size:
-            x, P = table.x[covered], table.P[covered]
-            status = kalman.predict_cv(x, P, t - table.t_state[covered],
-                                       self.motion.acceleration_psd(x))
+            mu = table.mu[covered]
+            mu[table.status[covered] == TENTATIVE] = self._straight
+            mu, xm, Pm, status = imm.predict(self.modes, mu, table.xm[covered],
+                                             table.Pm[covered],
+                                             np.maximum(t - table.t_state[covered], 0.0))
+            x, P, combined = imm.combine(mu, xm, Pm)
+            status = np.maximum(status, combined)
             broken = self._failed("predict", covered, status)
             if broken.size:                       # dropped, and counted, not propagated
                 keep = status == 0
                 covered, edge, visible = covered[keep], edge[keep], visible[keep]
-                x, P = x[keep], P[keep]
+                x, P, mu, xm, Pm = x[keep], P[keep], mu[keep], xm[keep], Pm[keep]
             table.existence[covered] *= self.config.survival_per_s ** (t - table.t_state[covered])
             table.x[covered], table.P[covered], table.t_state[covered] = x, P, t
+            table.mu[covered], table.xm[covered], table.Pm[covered] = mu, xm, Pm
         else:
             x, P = np.empty((0, 6)), np.empty((0, 6, 6))
         stage["predict"] += clock() - t0
@@ -195,13 +206,15 @@ class Tracker:
         # a sensor with pd 0 (an infrared satellite for air targets) can neither update
         # nor erode a track: its scans only feed initiation (which a line of sight cannot)
         if covered.size and params.pd > 0:
-            claimed, failed = self._update(scan, sensor, params, covered, edge, visible, x, P)
+            claimed, failed = self._update(scan, sensor, params, covered, edge, visible, x, P,
+                                           mu, xm, Pm)
             broken = np.union1d(broken, failed)
 
         t0 = clock()
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
         born = lifecycle.initiate(table, scan, sensor, free, self.config)
         self._hold_above_surface(born)
+        table.xm[born] = table.x[born][:, None, :]
         column = self._sensor_column[scan.sensor]
         table.looks[born, column] = table.hits[born, column] = 1.0
         table.visible_to[born, column] = 1.0
@@ -313,7 +326,7 @@ class Tracker:
         z = (h_hat - h_min) / np.maximum(sigma_h, 1.0)
         return 0.5 * erfc(-z / math.sqrt(2.0))
 
-    def _hold_above_surface(self, rows: np.ndarray) -> None:
+    def _hold_above_surface(self, rows: np.ndarray, modes: bool = False) -> None:
         """Project the estimates of ``rows`` that lie below ``min_target_altitude_m`` onto it.
 
         An air target does not fly below the surface, but the radar's coarse
@@ -323,27 +336,37 @@ class Tracker:
         P (Simon & Chia, "Kalman filtering with state equality constraints",
         IEEE TAES 38(1), 2002, eq. 11): x <- x - P D' (D P D')^-1 (h(x) - h_min)
         with D = [u' 0], u the local up. Correlated components (the vertical
-        velocity) move with the height. P is kept, which is conservative.
+        velocity) move with the height. P is kept, which is conservative. With
+        ``modes``, each IMM mode is projected and the combination recomputed.
         """
         if rows.size == 0:
             return
-        table, floor = self.tracks, self.config.min_target_altitude_m
-        lat, lon, alt = frames.ecef_to_geodetic(table.x[rows, :3])
-        low = alt < floor
-        if not low.any():
+        table = self.tracks
+        if not modes:
+            self.counts.surface_projections += project_above_surface(
+                table.x, table.P, rows, self.config.min_target_altitude_m)
             return
-        rows = rows[low]
-        u = frames.enu_rotation(lat[low], lon[low])[:, 2, :]               # (k, 3) up, ECEF
-        PD = np.einsum("nij,nj->ni", table.P[rows, :, :3], u)              # (k, 6)
-        s = np.einsum("ni,ni->n", u, PD[:, :3])
-        ok = s > 0
-        table.x[rows[ok]] -= PD[ok] * ((alt[low][ok] - floor) / s[ok])[:, None]
-        self.counts.surface_projections += int(ok.sum())
+        M = table.mu.shape[1]
+        xm, Pm = table.xm[rows].reshape(-1, 6), table.Pm[rows].reshape(-1, 6, 6)
+        moved = project_above_surface(xm, Pm, np.arange(xm.shape[0]),
+                                      self.config.min_target_altitude_m)
+        if moved:
+            table.xm[rows] = xm.reshape(-1, M, 6)
+            x, P, status = imm.combine(table.mu[rows], table.xm[rows], table.Pm[rows])
+            ok = status == 0
+            table.x[rows[ok]], table.P[rows[ok]] = x[ok], P[ok]
+            # the modes' mean is a chord of the curved surface: it may sag under it
+            project_above_surface(table.x, table.P, rows, self.config.min_target_altitude_m)
+            self.counts.surface_projections += moved
 
     def _update(self, scan: Scan, sensor: Sensor, params: SensorDefaults, covered: np.ndarray,
-                edge: np.ndarray, visible: np.ndarray, x: np.ndarray,
-                P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Measure, gate, associate and update the covered tracks (x, P at the scan time).
+                edge: np.ndarray, visible: np.ndarray, x: np.ndarray, P: np.ndarray,
+                mu: np.ndarray, xm: np.ndarray, Pm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Measure, gate, associate and update the covered tracks at the scan time.
+
+        x, P are their combined predictions; mu, xm, Pm their modes'
+        (``tracker.mode_update``). Gating uses the combination, the likelihoods
+        and the updates each mode's own prediction.
 
         ``edge`` marks tracks just outside the scan's sector: they may take a
         detection, but a miss does not lower their existence. ``visible`` is each
@@ -365,8 +388,11 @@ class Tracker:
         # pd if the sensor can see this kind of target, times the chance that it can
         pd_if_visible = self._track_pd(covered, scan.sensor, params.pd) * visible
         pd = pd_if_visible * table.visible_to[covered, self._sensor_column[scan.sensor]]
+        modes = mode_innovations(scan, sensor, gated, xm, Pm)
+        log_ratio = imm.pair_log_likelihood_ratios(modes.innovations, modes.S, gated.offsets,
+                                                   params.clutter_density)
         assoc = associate(gated.offsets, gated.detection,
-                          gated.log_likelihood - math.log(params.clutter_density),
+                          imm.mixture_log_likelihood_ratio(log_ratio, mu, gated.offsets),
                           table.existence[covered], pd, self.config.gate_probability,
                           n_detections=len(scan))
         self.counts.clusters_exact += assoc.n_exact
@@ -374,11 +400,13 @@ class Tracker:
         stage["associate"] += clock() - t0
 
         t0 = clock()
-        S, status = kalman.pda_update(x, P, meas.H, meas.R, gated.innovations, assoc.beta,
-                                      assoc.beta_none, gated.offsets)
+        mu, x, P, status = update_modes(xm, Pm, mu, modes, log_ratio, gated.offsets, assoc.beta,
+                                        assoc.beta_none, self.config.imm.probability_floor)
         failed = self._failed("update", covered, status)
         ok = status == 0
-        table.x[covered[ok]], table.P[covered[ok]] = x[ok], P[ok]
+        rows = covered[ok]
+        table.x[rows], table.P[rows], table.mu[rows] = x[ok], P[ok], mu[ok]
+        table.xm[rows], table.Pm[rows] = xm[ok], Pm[ok]
         no_pairs = np.diff(gated.offsets) == 0
         existence = np.where(edge & no_pairs, table.existence[covered], assoc.existence)
         table.existence[covered] = np.clip(existence, 0.0, 1.0)
@@ -407,7 +435,7 @@ class Tracker:
         for row in covered[detected]:
             table.sensors[row][scan.sensor] = t
         # only updated tracks: a missed track predicted underground may have impacted
-        self._hold_above_surface(covered[detected])
+        self._hold_above_surface(covered[detected], modes=True)
         stage["update"] += clock() - t0
         return assoc.claimed, failed
 
@@ -482,6 +510,48 @@ class Tracker:
                 "sensors": sorted(s for s, ts in table.sensors[row].items() if t - ts <= period),
                 "t_update": float(table.t_update[row]),
             })
+
+
+def project_above_surface(x: np.ndarray, P: np.ndarray, rows: np.ndarray, floor: float) -> int:
+    """Project x[rows] below height ``floor`` onto it, in place (``Tracker._hold_above_surface``).
+
+    Returns how many were moved.
+    """
+    lat, lon, alt = frames.ecef_to_geodetic(x[rows, :3])
+    low = alt < floor
+    if not low.any():
+        return 0
+    rows = rows[low]
+    u = frames.enu_rotation(lat[low], lon[low])[:, 2, :]               # (k, 3) up, ECEF
+    PD = np.einsum("nij,nj->ni", P[rows, :, :3], u)                    # (k, 6)
+    s = np.einsum("ni,ni->n", u, PD[:, :3])
+    ok = s > 0
+    x[rows[ok]] -= PD[ok] * ((alt[low][ok] - floor) / s[ok])[:, None]
+    return int(ok.sum())
+
+
+def imm_model(config: TrackerConfig) -> imm.ImmModel:
+    """The modes every track carries (``config.imm``; one CV mode when it is off)."""
+    c = config.imm
+    if not c.enabled:
+        noise = config.process_noise
+        return imm.ImmModel(modes=(ConstantVelocity(noise.horizontal, noise.vertical),),
+                            names=("cv",), mean_sojourn_s=(math.inf,))
+    omega = math.radians(c.turn_rate_deg_s)
+    # a target leaving straight flight turns more often than it climbs or dives;
+    # any manoeuvre mostly ends in straight flight
+    switch = np.array([[0.0, 0.4, 0.4, 0.2], [0.8, 0.0, 0.1, 0.1], [0.8, 0.1, 0.0, 0.1],
+                       [0.8, 0.1, 0.1, 0.0]])
+    tau = np.array([c.straight_sojourn_s, c.turn_sojourn_s, c.turn_sojourn_s,
+                    c.vertical_sojourn_s])
+    return imm.ImmModel(
+        modes=(ConstantVelocity(c.straight.horizontal, c.straight.vertical),
+               CoordinatedTurn(c.turn.horizontal, c.turn.vertical, turn_rate=omega),
+               CoordinatedTurn(c.turn.horizontal, c.turn.vertical, turn_rate=-omega),
+               ConstantVelocity(c.vertical.horizontal, c.vertical.vertical)),
+        names=("cv", "turn_right", "turn_left", "vertical"),
+        mean_sojourn_s=tuple(tau), switch=tuple(map(tuple, switch)),
+        probability_floor=c.probability_floor)
 
 
 def run(scans: Iterable[Scan], sensors: Mapping[str, Sensor], config: TrackerConfig,

@@ -118,7 +118,15 @@ def manage(table: TrackTable, config: TrackerConfig,
     """
     rows = table.active_rows()
     r = table.existence[rows]
-    position_var = np.trace(table.P[rows, :3, :3], axis1=1, axis2=2)
+    # predicted to t: a track outside every coverage is not predicted by any scan, but it
+    # is lost when its uncertainty says so, not when a radar sees its target again
+    dt = np.maximum(t - table.t_state[rows], 0.0)
+    P = table.P[rows]
+    q = config.process_noise
+    position_var = np.trace(P[:, :3, :3], axis1=1, axis2=2) \
+        + 2.0 * dt * np.trace(P[:, :3, 3:], axis1=1, axis2=2) \
+        + dt ** 2 * np.trace(P[:, 3:, 3:], axis1=1, axis2=2) \
+        + dt ** 3 / 3.0 * (2.0 * q.horizontal + q.vertical)
     # existence alone can reach 1 after one detection when clutter is sparse; a second
     # makes the velocity observable before a track is reported as confirmed
     confirmed = rows[(table.status[rows] == TENTATIVE) & (r >= config.confirm_existence)
@@ -126,8 +134,13 @@ def manage(table: TrackTable, config: TrackerConfig,
     table.status[confirmed] = CONFIRMED
     altitude = frames.ecef_to_geodetic(table.x[rows, :3])[2] if rows.size else np.empty(0)
     gone = (r < config.delete_existence) | ~(position_var <= config.max_position_sigma_m ** 2)
-    broken = ~(altitude >= config.min_altitude_m) \
-        | ~np.isfinite(table.x[rows]).all(axis=1)          # underground: lost, or impacted
+    # an air target is above the surface: a track whose height lies impact_sigmas of its
+    # own height sigma (sigma_h^2 = u' P_pos u, u the geocentric up) below it came down
+    up = table.x[rows, :3] / np.linalg.norm(table.x[rows, :3], axis=1)[:, None]
+    sigma_h = np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", up, table.P[rows, :3, :3], up), 0.0))
+    came_down = altitude < config.min_target_altitude_m - config.impact_sigmas * sigma_h
+    broken = came_down | ~(altitude >= config.min_altitude_m) \
+        | ~np.isfinite(table.x[rows]).all(axis=1)
     keep = config.relink.max_gap_s > 0
     lost = rows[gone & ~broken & (table.status[rows] == CONFIRMED)] if keep \
         else np.empty(0, dtype=np.intp)

@@ -20,15 +20,24 @@ STATUS_NAMES = {TENTATIVE: "tentative", CONFIRMED: "confirmed", DELETED: "delete
 class TrackTable:
     """Columns of track data; ``live`` marks the rows in use."""
 
-    def __init__(self, capacity: int = 64, n_sensors: int = 0):
+    def __init__(self, capacity: int = 64, n_sensors: int = 0,
+                 initial_modes: np.ndarray | None = None):
         self._next_id = 1
         self.n_sensors = n_sensors
+        #: mode probabilities of a new track (``tracker.imm``); one mode by default
+        self.initial_modes = np.ones(1) if initial_modes is None else np.asarray(initial_modes)
         self._allocate(capacity)
 
     def _allocate(self, capacity: int) -> None:
         self.x = np.zeros((capacity, 6))                  #: ECEF state, m and m/s
         self.P = np.zeros((capacity, 6, 6))               #: covariance
         self.P[:] = np.eye(6)
+        #: IMM: each mode's state, covariance and probability (x, P are their combination)
+        M = self.initial_modes.size
+        self.xm = np.zeros((capacity, M, 6))
+        self.Pm = np.zeros((capacity, M, 6, 6))
+        self.Pm[:] = np.eye(6)
+        self.mu = np.zeros((capacity, M))
         self.t_state = np.zeros(capacity)                 #: time of x and P
         self.t_update = np.zeros(capacity)                #: last detection that updated it
         self.t_born = np.zeros(capacity)
@@ -71,7 +80,7 @@ class TrackTable:
         old = self.capacity
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
-                   ("x", "P", "t_state", "t_update", "t_born", "t_lost", "t_output", "existence",
+                   ("x", "P", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost", "t_output", "existence",
                     "status", "missed", "n_updates", "looks", "hits", "visible_to", "live",
                     "ids")}
         sensors = self.sensors
@@ -95,6 +104,9 @@ class TrackTable:
         rows = free[:n]
         self.x[rows] = x
         self.P[rows] = P
+        self.xm[rows] = x[:, None, :]
+        self.Pm[rows] = P[:, None, :, :]
+        self.mu[rows] = self.initial_modes
         self.t_state[rows] = t
         self.t_update[rows] = t
         self.t_born[rows] = t

@@ -1,0 +1,112 @@
+"""Lost tracks give their id back (tracker.relink) and cooperative-only feeds (visible_to)."""
+import math
+
+import numpy as np
+
+from tracker import frames
+from tracker.config import Relink, TrackerConfig
+from tracker.engine import Tracker
+from tracker.models import Radar
+from tracker.scan import Scan, Sensor, Site
+
+T0 = 1.4442e9
+SIGMA = {"range": 60.0, "az": math.radians(0.15), "el": math.radians(0.3), "rr": 1.5}
+WEST = Site(lat_rad=math.radians(36.0), lon_rad=math.radians(45.0), alt_m=30.0)
+EAST = Site(lat_rad=math.radians(36.0), lon_rad=math.radians(47.5), alt_m=30.0)
+
+
+def radar(name, site, range_m=60e3):
+    return Sensor(id=name, kind="radar", site=site, sigma=SIGMA, pd=0.9,
+                  clutter_density=3e-9, range_max_m=range_m, period_s=10.0)
+
+
+def eastbound(t):
+    """An airliner at 9 km flying east at 250 m/s along 36 N, over the west radar at T0."""
+    lat, lon = WEST.lat_rad, WEST.lon_rad
+    start = np.ravel(frames.geodetic_to_ecef(lat, lon, 9000.0))
+    vel = 250.0 * frames.enu_rotation(lat, lon)[0]
+    p = start + (t - T0) * vel
+    lat, lon, _ = frames.ecef_to_geodetic(p[None])
+    p = np.ravel(frames.geodetic_to_ecef(lat, lon, 9000.0))
+    east = frames.enu_rotation(lat[0], lon[0])[0]
+    return np.concatenate([p, 250.0 * east])
+
+
+def radar_scans(sensors, times, rng, truth=eastbound):
+    for t in times:
+        for k, sensor in enumerate(sensors):
+            x = truth(t)
+            z = []
+            rng_m = np.linalg.norm(x[:3] - np.ravel(frames.geodetic_to_ecef(
+                sensor.site.lat_rad, sensor.site.lon_rad, sensor.site.alt_m)))
+            if rng_m < sensor.range_max_m and rng.random() < 0.95:
+                z_true = Radar(site=sensor.site).h(x[None])[0]
+                z.append(z_true + rng.normal(0, [60.0, SIGMA["az"], SIGMA["el"], 1.5]))
+            yield Scan(t=t + 0.1 * k, sensor=sensor.id, kind="radar",
+                       detections=np.array(z, dtype=float).reshape(-1, 4))
+
+
+def run(config, seed=0):
+    sensors = {"w": radar("w", WEST), "e": radar("e", EAST)}
+    records = []
+    tracker = Tracker(sensors, config, records.append)
+    for scan in radar_scans(list(sensors.values()), T0 + 10.0 * np.arange(95),
+                            np.random.default_rng(seed)):
+        tracker.submit(scan)
+    tracker.finish()
+    return tracker, records
+
+
+def test_a_target_crossing_a_gap_between_radars_keeps_its_id():
+    # 60 km of each radar's coverage, 225 km apart: 105 km (420 s) that nobody sees, too
+    # long to coast (max_position_sigma_m); the track is lost and its id given back
+    tracker, records = run(TrackerConfig())
+    confirmed = [r for r in records if r["status"] in ("confirmed", "coasting")]
+    (track_id,) = {r["id"] for r in confirmed}
+    assert tracker.counts.tracks_lost == 1 and tracker.counts.tracks_relinked == 1
+    assert confirmed[0]["t"] < T0 + 100.0 and confirmed[-1]["t"] > T0 + 800.0
+    assert "e" in tracker.tracks.sensors[tracker.tracks.rows()[0]] if len(tracker.tracks) else True
+    # while lost, the track is reported as tentative, never as a target
+    lost = [r for r in records if r["id"] == track_id and r["status"] == "tentative"
+            and r["t"] > T0 + 100.0]
+    assert lost and all(T0 + 240.0 < r["t"] < T0 + 800.0 for r in lost)
+    # the new track's own id ends with a deleted record the moment it takes the old one
+    other = {r["id"] for r in records} - {track_id}
+    assert other and all([r for r in records if r["id"] == i][-1]["status"] == "deleted"
+                         for i in other)
+
+
+def test_without_relinking_the_target_comes_back_under_a_new_id():
+    tracker, records = run(TrackerConfig(relink=Relink(max_gap_s=0.0)))
+    confirmed = {r["id"] for r in records if r["status"] in ("confirmed", "coasting")}
+    assert len(confirmed) == 2 and tracker.counts.tracks_relinked == 0
+
+
+def test_a_cooperative_only_feed_does_not_erase_a_new_missile_track():
+    # A position feed (pd 0.9 in its header) that reports only airliners covers a
+    # missile that one radar sees: with visible_prior 1 the feed's first miss takes a
+    # tentative track from 0.2 to 0.02 (deleted) before the radar's second look; with
+    # the default 0.5 the track lives, is confirmed, and learns the feed cannot see it.
+    site = WEST
+    feed = Sensor(id="feed", kind="position", site=None, sigma={"h": 300.0, "v": 150.0},
+                  pd=0.9, clutter_density=1e-17, period_s=10.0)
+    sensors = {"w": radar("w", site, 250e3), "feed": feed}
+
+    def scans(rng):
+        for t in T0 + 10.0 * np.arange(20):
+            yield from radar_scans([sensors["w"]], [t], rng)
+            yield Scan(t=t + 5.0, sensor="feed", kind="position", detections=np.empty((0, 3)))
+
+    for prior, tracked in ((0.5, True), (1.0, False)):
+        config = TrackerConfig()
+        config = config.__class__(**{**config.__dict__, "detection": config.detection.__class__(
+            **{**config.detection.__dict__, "visible_prior": prior})})
+        records = []
+        tracker = Tracker(sensors, config, records.append)
+        for scan in scans(np.random.default_rng(3)):
+            tracker.submit(scan)
+        if tracked:
+            row = tracker.tracks.rows()[0]
+            assert tracker.tracks.visible_to[row, 1] < 0.01      # learned: the feed is blind
+        tracker.finish()
+        assert any(r["status"] == "confirmed" for r in records) == tracked
