@@ -123,6 +123,11 @@ def _check(offsets, det_index, log_likelihood_ratio, existence, detection_probab
     return (offsets, det_index, log_likelihood_ratio, *checked, int(n_detections), owner)
 
 
+def _shares_detections(det_index: np.ndarray, n_detections: int) -> bool:
+    """Whether two tracks gate one detection (a track gates a detection once)."""
+    return det_index.size > 1 and np.bincount(det_index, minlength=n_detections).max() > 1
+
+
 def clusters(offsets: np.ndarray, det_index: np.ndarray, n_detections: int,
              owner: np.ndarray | None = None):
     """Independent clusters of the gate graph, each with its tracks in solving order.
@@ -141,6 +146,10 @@ def clusters(offsets: np.ndarray, det_index: np.ndarray, n_detections: int,
     cluster_offsets : ndarray of intp, shape (C + 1,)
     """
     N = offsets.shape[0] - 1
+    if not _shares_detections(det_index, n_detections):
+        # every track is a cluster of its own; components are labelled in order of their
+        # lowest node, and tracks are nodes 0..N-1, so this is the graph's order too
+        return np.arange(N, dtype=np.intp), np.arange(N + 1, dtype=np.intp)
     if owner is None:
         owner = np.repeat(np.arange(N), np.diff(offsets))
     size = N + n_detections
@@ -175,6 +184,11 @@ def net_bounds(offsets, det_index, n_detections, order, cluster_offsets, owner=N
         return np.zeros(0), np.zeros(0), np.zeros(0)
     if owner is None:
         owner = np.repeat(np.arange(N), np.diff(offsets))
+    degree = np.diff(offsets)[order]
+    if C == N:
+        # one track a cluster: no detection is shared, each net is a root node with a
+        # branch per option (1 + degree) and the closing node
+        return 1.0 + degree, np.full(C, 2.0), np.ones(C)
     position = np.empty(N, np.intp)
     position[order] = np.arange(N)                  # each track's place in ``order``
     cluster_start = np.repeat(cluster_offsets[:-1], np.diff(cluster_offsets))
@@ -192,7 +206,6 @@ def net_bounds(offsets, det_index, n_detections, order, cluster_offsets, owner=N
     fits = live + new <= _KEY_BITS
     capped = np.minimum(live, _KEY_BITS)
     nodes_k = np.where(fits, _PARTIAL[capped, np.minimum(k, capped)], np.inf)
-    degree = np.diff(offsets)[order]
     starts = cluster_offsets[:-1]
     branches = np.add.reduceat(nodes_k * (1 + degree), starts)
     nodes = np.add.reduceat(nodes_k, starts) + 1.0  # + the closing node
