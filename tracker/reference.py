@@ -461,3 +461,24 @@ def gate_all_pairs(z_hat, S, z, angle, active, threshold, block_pairs=1 << 22):
         return (np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0), np.empty(0),
                 np.empty((0, m)))
     return tuple(np.concatenate(acc) for acc in out)
+
+
+
+def ecef_to_geodetic(xyz, semimajor, e2, steps, lat, lon, alt):
+    """Geodetic latitude, longitude and height of ECEF points (n, 3), written into the
+    (n,) outputs; twin of ``_frames.ecef_to_geodetic``: Bowring's fixed-point iteration
+    (src_cython/frames.pyx has the equations), phi = atan2(z, q) carried as q."""
+    x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    p = np.hypot(x, y)
+    q = p * (1.0 - e2)                              # the latitude of a point at height 0
+    for _ in range(steps):
+        r = np.sqrt(q * q + z * z)
+        c, s = q / r, z / r                         # cos phi, sin phi
+        prime_vertical = semimajor / np.sqrt(1.0 - e2 * (s * s))
+        h = p * c + z * s - semimajor * semimajor / prime_vertical
+        q = p * (1.0 - e2 * (prime_vertical / (prime_vertical + h)))
+    r = np.sqrt(q * q + z * z)
+    c, s = q / r, z / r
+    lat[:] = np.arctan2(z, q)
+    lon[:] = np.arctan2(y, x)
+    alt[:] = p * c + z * s - semimajor * np.sqrt(1.0 - e2 * (s * s))
