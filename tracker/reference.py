@@ -482,3 +482,19 @@ def ecef_to_geodetic(xyz, semimajor, e2, steps, lat, lon, alt):
     lat[:] = np.arctan2(z, q)
     lon[:] = np.arctan2(y, x)
     alt[:] = p * c + z * s - semimajor * np.sqrt(1.0 - e2 * (s * s))
+
+
+def sweep_pairs(points, by_key, axis, track_points, radius, active, offsets, detection):
+    """Pairs (track i, detection j) with |p_j - t_i| <= r_i, every pair tested; twin of
+    ``_gating.sweep_pairs`` (whose sorted sweep along ``axis``, in ``by_key`` order, only
+    saves work). Writes the CSR ``offsets`` and the pairs, by track then detection, when
+    they fit in ``detection``; returns their number C."""
+    d2 = ((track_points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    inside = (d2 <= (radius * radius)[:, None]) & (np.asarray(active) != 0)[:, None]
+    _, found = np.nonzero(inside)                   # row-major: by track, then detection
+    offsets[0] = 0
+    offsets[1:] = np.cumsum(inside.sum(axis=1))
+    written = min(found.size, detection.shape[0])
+    detection[:written] = found[:written]
+    return found.size
+
