@@ -310,11 +310,14 @@ def associate(offsets, det_index, log_likelihood_ratio, existence, detection_pro
     kernels.jipda(offsets, det_index, log_likelihood_ratio, existence, detection_probability,
                   gate_probability, order, cluster_offsets, method, int(max_iterations),
                   float(tolerance), beta, beta_none, posterior, claimed, status, **work)
-    cluster_of = np.repeat(np.arange(len(method)), np.diff(cluster_offsets))
-    track_cluster = np.empty(N, np.intp)
-    track_cluster[order] = cluster_of
-    det_cluster = np.full(n_detections, -1, np.intp)
-    det_cluster[det_index] = track_cluster[owner]
-    cluster_detections = np.bincount(det_cluster[det_cluster >= 0], minlength=len(method))
+    if len(method) == N:                          # one track a cluster: its own detections
+        cluster_detections = np.diff(offsets)[order]
+    else:
+        cluster_of = np.repeat(np.arange(len(method)), np.diff(cluster_offsets))
+        track_cluster = np.empty(N, np.intp)
+        track_cluster[order] = cluster_of
+        det_cluster = np.full(n_detections, -1, np.intp)
+        det_cluster[det_index] = track_cluster[owner]
+        cluster_detections = np.bincount(det_cluster[det_cluster >= 0], minlength=len(method))
     return Association(beta, beta_none, posterior, claimed, status, order, cluster_offsets,
                        cluster_detections, method)
