@@ -40,7 +40,7 @@ from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
 from .models import ConstantVelocity
 from .scan import Scan, Sensor
-from .tracks import CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable
+from .tracks import CONFIRMED, DELETED, STATUS_NAMES, TENTATIVE, TrackTable
 
 #: a scan covers a track, for "coasting", when its sensor's pd is at least this (the
 #: threshold DESIGN.md uses for a recording's ``seen_by``)
@@ -49,6 +49,9 @@ COVERING_PD = 0.1
 #: detection at its last covering scan
 _COASTING = max(STATUS_NAMES) + 1
 _RECORD_STATUS = np.array([STATUS_NAMES[k] for k in range(_COASTING)] + ["coasting"], dtype=object)
+#: TRACK records built per block of rows: 5 lists a record stay well under the 700 live
+#: containers that start a garbage collection
+_RECORD_BLOCK = 64
 
 
 @dataclass
@@ -218,8 +221,10 @@ class Tracker:
         changed[covered] = changed[born] = changed[confirmed] = True
         changed &= table.live
         changed[dead] = False
-        self._emit(np.flatnonzero(changed), t)
-        self._emit(dead, t, deleted=True)
+        changed = np.flatnonzero(changed)
+        # the updated tracks' records, then the deleted ones' last: one batch
+        self._emit(np.concatenate([changed, dead]), t,
+                   deleted=np.repeat([False, True], [changed.size, dead.size]))
         table.remove(dead)
         due = table.rows()
         due = due[t - table.t_output[due] >= self.config.output_period_s]
@@ -415,8 +420,9 @@ class Tracker:
 
     # ------------------------------------------------------------------ outputs
 
-    def _emit(self, rows: np.ndarray, t: float, deleted: bool = False) -> None:
-        """TRACK records of ``rows`` at time ``t`` (a coasting track's state predicted to t)."""
+    def _emit(self, rows: np.ndarray, t: float, deleted: bool | np.ndarray = False) -> None:
+        """TRACK records of ``rows`` at time ``t`` (a coasting track's state predicted to t);
+        ``deleted`` (for all rows, or per row) makes a record the track's final one."""
         if rows.size == 0:
             return
         table = self.tracks
@@ -429,34 +435,37 @@ class Tracker:
         vel = np.einsum("nij,nj->ni", rot, x[:, 3:])
         cov = rot @ P[:, :3, :3] @ rot.transpose(0, 2, 1)
         table.t_output[rows] = t
-        if deleted:
-            names = ["deleted"] * rows.size
-        else:
-            # a confirmed track whose existence fell below report_existence is kept, with
-            # its id, but reported as tentative until it recovers; a reported one that
-            # missed its last covering scan is coasting
-            status = table.status[rows]
-            kept = status == CONFIRMED
-            reported = kept & (table.existence[rows] >= self.config.report_existence)
-            names = _RECORD_STATUS[np.where(
+        # a confirmed track whose existence fell below report_existence is kept, with its
+        # id, but reported as tentative until it recovers; a reported one that missed its
+        # last covering scan is coasting
+        status = table.status[rows]
+        kept = status == CONFIRMED
+        reported = kept & (table.existence[rows] >= self.config.report_existence)
+        names = _RECORD_STATUS[np.where(
+            deleted, DELETED, np.where(
                 reported, np.where(table.missed[rows], _COASTING, CONFIRMED),
-                np.where(kept, TENTATIVE, status))].tolist()
+                np.where(kept, TENTATIVE, status)))].tolist()
         period, sensors, emit = self.config.output_period_s, table.sensors, self.emit
         # every column converted to Python values in one call each (tolist): a record
-        # then costs one dict, not a dozen NumPy scalar look-ups
-        for row, name, track_id, lat_deg, lon_deg, h, v, c, r, t_update in zip(
-                rows.tolist(), names, table.ids[rows].tolist(),
-                np.degrees(lat).tolist(), np.degrees(lon).tolist(), alt.tolist(), vel.tolist(),
-                cov.tolist(), table.existence[rows].tolist(), table.t_update[rows].tolist()):
-            emit({
-                "type": "track", "t": t, "id": track_id, "status": name,
-                "lat": lat_deg, "lon": lon_deg, "alt": h,
-                "vel_enu": v, "cov_pos_enu": c,
-                "existence": r, "class": "unknown",
-                "sensors": sorted([s for s, ts in sensors[row].items() if t - ts <= period]),
-                "t_update": t_update,
-            })
-
+        # then costs one dict, not a dozen NumPy scalar look-ups. The nested vel/cov lists
+        # go a block at a time: thousands of lists alive at once would set off the cyclic
+        # garbage collector, which then walks the caller's whole heap
+        columns = (rows.tolist(), names, table.ids[rows].tolist(), np.degrees(lat).tolist(),
+                   np.degrees(lon).tolist(), alt.tolist(), table.existence[rows].tolist(),
+                   table.t_update[rows].tolist())
+        for start in range(0, rows.size, _RECORD_BLOCK):
+            block = slice(start, start + _RECORD_BLOCK)
+            for row, name, track_id, lat_deg, lon_deg, h, r, t_update, v, c in zip(
+                    *(column[block] for column in columns), vel[block].tolist(),
+                    cov[block].tolist()):
+                emit({
+                    "type": "track", "t": t, "id": track_id, "status": name,
+                    "lat": lat_deg, "lon": lon_deg, "alt": h,
+                    "vel_enu": v, "cov_pos_enu": c,
+                    "existence": r, "class": "unknown",
+                    "sensors": sorted([s for s, ts in sensors[row].items() if t - ts <= period]),
+                    "t_update": t_update,
+                })
 
 def run(scans: Iterable[Scan], sensors: Mapping[str, Sensor], config: TrackerConfig,
         emit: Callable[[dict], None]) -> Tracker:
