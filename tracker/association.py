@@ -81,7 +81,8 @@ class Association:
 
 def _per_track(value, N: int) -> np.ndarray:
     """A per-track float64 array from an array or a scalar."""
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=np.float64), (N,)))
+    a = np.asarray(value, dtype=np.float64)
+    return np.ascontiguousarray(a if a.shape == (N,) else np.broadcast_to(a, (N,)))
 
 
 def _check(offsets, det_index, log_likelihood_ratio, existence, detection_probability,
@@ -93,7 +94,8 @@ def _check(offsets, det_index, log_likelihood_ratio, existence, detection_probab
     N = offsets.shape[0] - 1
     det_index = np.ascontiguousarray(det_index, dtype=np.intp)
     K = det_index.shape[0]
-    if det_index.ndim != 1 or offsets[0] != 0 or offsets[-1] != K or (np.diff(offsets) < 0).any():
+    degree = np.diff(offsets)
+    if det_index.ndim != 1 or offsets[0] != 0 or offsets[-1] != K or (degree < 0).any():
         raise ValueError(f"offsets must be non-decreasing, shape ({N + 1},), from 0 to {K}")
     log_likelihood_ratio = np.ascontiguousarray(log_likelihood_ratio, dtype=np.float64)
     if log_likelihood_ratio.shape != (K,):
@@ -106,9 +108,11 @@ def _check(offsets, det_index, log_likelihood_ratio, existence, detection_probab
         n_detections = int(det_index.max()) + 1 if K else 0
     if K and not (0 <= det_index.min() and det_index.max() < n_detections):
         raise ValueError(f"det_index outside 0..{n_detections - 1}")
-    owner = np.repeat(np.arange(N), np.diff(offsets))
-    pair_key = np.sort(owner * max(n_detections, 1) + det_index)
-    if (np.diff(pair_key) == 0).any():
+    owner = np.repeat(np.arange(N), degree)
+    pair_key = owner * max(n_detections, 1) + det_index
+    # rising keys (each track's detections ascending, as tracker.gating gives them)
+    # cannot repeat; only others need sorting
+    if (np.diff(pair_key) <= 0).any() and (np.diff(np.sort(pair_key)) == 0).any():
         raise ValueError("a track gates the same detection twice")
     checked = []
     for name, value, low_open in (("existence", existence, False),
