@@ -28,6 +28,7 @@ apart in float32, coarser than the measurements.
 from _linalg cimport MAXM, STATUS_OK, STATUS_INVALID_INPUT, STATUS_NOT_PD, all_finite, ldl
 
 from libc.math cimport M_PI, fmod, log
+from libc.stdlib cimport qsort
 from libc.string cimport memcpy
 
 cdef enum:
@@ -220,3 +221,83 @@ def gate_pairs(const double[:, ::1] z_hat,            # IN  (N, m)     predicted
                           &candidate_offsets[0], cp, &active[0], threshold, &offsets[0],
                           tp, dp, d2p, llp, inp, &status[0], N, m)
     return K
+
+
+# ------------------------------------------------------------- coarse stage, small scans
+
+cdef int _ascending(const void* a, const void* b) noexcept nogil:
+    cdef Py_ssize_t x = (<const Py_ssize_t*>a)[0], y = (<const Py_ssize_t*>b)[0]
+    return (x > y) - (x < y)
+
+
+cdef inline void _sort_indices(Py_ssize_t* v, Py_ssize_t n) noexcept nogil:
+    """Ascending, in place: insertion sort for the few candidates a track usually has."""
+    cdef Py_ssize_t i, j, key
+    if n > 16:
+        qsort(v, n, sizeof(Py_ssize_t), _ascending)
+        return
+    for i in range(1, n):
+        key = v[i]
+        j = i - 1
+        while j >= 0 and v[j] > key:
+            v[j + 1] = v[j]
+            j -= 1
+        v[j + 1] = key
+
+
+def sweep_pairs(const double[:, ::1] points,          # IN  (n_det, 3) detections as points
+                const Py_ssize_t[::1] by_key,         # IN  (n_det,)   detections by points[:, axis]
+                Py_ssize_t axis,                      # IN             the sweep axis, 0 to 2
+                const double[:, ::1] track_points,    # IN  (N, 3)     tracks as points
+                const double[::1] radius,             # IN  (N,)       search radius per track
+                const unsigned char[::1] active,      # IN  (N,)       0: no candidates
+                Py_ssize_t[::1] offsets,              # OUT (N + 1,)   CSR of the pairs
+                Py_ssize_t[::1] detection):           # OUT (capacity,) detection of each pair
+    """Pairs (track i, detection j) with |p_j - t_i| <= r_i; returns C, their number.
+
+    The detections are swept in ``by_key`` order (ascending coordinate ``axis``):
+    a binary search finds the first with coordinate >= t_i - r_i, and the sweep
+    stops past t_i + r_i, so a track only looks at its slab of detections, never
+    at all of them. Each track's detections are written in ascending index, the
+    layout of ``tracker.gating.Candidates``. When C exceeds ``capacity``
+    (``len(detection)``) the outputs are incomplete: the caller calls again with
+    room for C.
+    """
+    cdef Py_ssize_t N = track_points.shape[0], n_det = points.shape[0]
+    cdef Py_ssize_t capacity = detection.shape[0], C = 0, i, j, low, high, middle, start, d
+    cdef double r2, dx, dy, dz, low_key, high_key
+    if (by_key.shape[0] != n_det or points.shape[1] != 3 or track_points.shape[1] != 3
+            or radius.shape[0] != N or active.shape[0] != N or offsets.shape[0] != N + 1
+            or not 0 <= axis < 3):
+        raise ValueError("sweep_pairs: inconsistent shapes")
+    with nogil:
+        offsets[0] = 0
+        for i in range(N):
+            start = C
+            if active[i] and n_det > 0:
+                low_key = track_points[i, axis] - radius[i]
+                high_key = track_points[i, axis] + radius[i]
+                r2 = radius[i] * radius[i]
+                low, high = 0, n_det                # first detection with key >= low_key
+                while low < high:
+                    middle = (low + high) // 2
+                    if points[by_key[middle], axis] < low_key:
+                        low = middle + 1
+                    else:
+                        high = middle
+                for j in range(low, n_det):
+                    d = by_key[j]
+                    if points[d, axis] > high_key:
+                        break
+                    dx = points[d, 0] - track_points[i, 0]
+                    dy = points[d, 1] - track_points[i, 1]
+                    dz = points[d, 2] - track_points[i, 2]
+                    if dx * dx + dy * dy + dz * dz <= r2:
+                        if C < capacity:
+                            detection[C] = d
+                        C += 1
+                if start < C <= capacity:
+                    _sort_indices(&detection[start], C - start)
+            offsets[i + 1] = C
+    return C
+

@@ -1,12 +1,16 @@
 """WGS-84 frames: round trips, rotations, conventions, the radio horizon."""
+import inspect
+from pathlib import Path
+
 import numpy as np
 import pymap3d
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
-from tracker import frames
+from test_layout import _kernel_signatures
+from tracker import _frames, frames, reference
 
 LAT_DEG = st.floats(-90.0, 90.0)
 LON_DEG = st.floats(-180.0, 180.0)
@@ -80,6 +84,40 @@ def test_empty_and_bad_shapes():
     assert lat.shape == lon.shape == alt.shape == (0,)
     with pytest.raises(ValueError, match=r"expected \(\.\.\., 3\)"):
         frames.ecef_to_geodetic(np.zeros((4, 2)))
+
+
+def test_geodetic_kernel_matches_its_numpy_twin():
+    rng = np.random.default_rng(11)
+    n = 50_000
+    lat = np.concatenate([[np.pi / 2, -np.pi / 2, 0.0], rng.uniform(-np.pi / 2, np.pi / 2, n)])
+    lon = np.concatenate([[0.3, -2.0, np.pi], rng.uniform(-np.pi, np.pi, n)])
+    alt = np.concatenate([[10.0, GEO_ALT_M, -400.0], rng.uniform(-1e3, 100e3, n // 2),
+                          rng.uniform(0.0, 40_000e3, n - n // 2)])
+    xyz = frames.geodetic_to_ecef(lat, lon, alt)
+    got, want = np.empty((3, n + 3)), np.empty((3, n + 3))
+    args = (frames.WGS84_A, frames.WGS84_E2, 5)
+    _frames.ecef_to_geodetic(xyz, *args, *got)
+    reference.ecef_to_geodetic(xyz, *args, *want)
+    # the same arithmetic; only libm's atan2 and NumPy's may round the last bit apart
+    assert_allclose(got[:2], want[:2], rtol=0.0, atol=5e-16)
+    assert_allclose(got[2], want[2], rtol=0.0, atol=1e-9)
+    assert_allclose(got[2], alt, rtol=0.0, atol=1e-6)
+    # a block boundary (64 points) is no seam: any slice gives the same values
+    part = np.empty((3, 70))
+    _frames.ecef_to_geodetic(np.ascontiguousarray(xyz[5:75]), *args, *part)
+    assert_array_equal(part, got[:, 5:75])
+    with pytest.raises(ValueError, match="lat, lon, alt"):
+        _frames.ecef_to_geodetic(xyz, *args, *np.empty((3, 2)))
+
+
+def test_geodetic_kernel_has_a_numpy_twin_with_its_signature():
+    source = Path(__file__).resolve().parents[1] / "src_cython" / "frames.pyx"
+    if not source.is_file():
+        pytest.skip("needs the source tree")
+    kernels = _kernel_signatures(source)
+    assert "ecef_to_geodetic" in kernels
+    for name, args in kernels.items():
+        assert list(inspect.signature(getattr(reference, name)).parameters) == args, name
 
 
 @given(lat=LAT_DEG, lon=LON_DEG)

@@ -4,6 +4,7 @@ and likelihoods against scipy."""
 import inspect
 import math
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -173,15 +174,21 @@ def all_pairs(kind, z_hat, S, z, gate_probability, active):
                                     gating.gate_threshold(gate_probability, m))
 
 
+#: the coarse stage's two ways: the compiled sweep (small scans), the k-d tree (large)
+COARSE = {"sweep": gating.SWEEP_PAIRS, "k-d tree": -1}
+
+
 @given(kind_dim=st.sampled_from(KIND_DIMS), N=st.integers(1, 300), n_det=st.integers(0, 500),
-       p=st.sampled_from([0.9, 0.99, 0.999, 0.99999]), seed=st.integers(0, 2**32 - 1))
-@settings(max_examples=60, deadline=None)
-def test_gate_equals_the_all_pairs_gate(kind_dim, N, n_det, p, seed):
-    """The k-d tree loses nothing: coarse + fine accept exactly the all-pairs gate's pairs."""
+       p=st.sampled_from([0.9, 0.99, 0.999, 0.99999]), seed=st.integers(0, 2**32 - 1),
+       coarse=st.sampled_from(sorted(COARSE)))
+@settings(max_examples=80, deadline=None)
+def test_gate_equals_the_all_pairs_gate(kind_dim, N, n_det, p, seed, coarse):
+    """Neither coarse stage loses a pair: coarse + fine accept exactly the all-pairs gate's."""
     kind, m = kind_dim
     z_hat, S, z, rng = scene(seed, kind, m, N, n_det)
     active = rng.random(N) < 0.95
-    gated = gating.gate(kind, z_hat, S, z, p, active=active)
+    with mock.patch.object(gating, "SWEEP_PAIRS", COARSE[coarse]):
+        gated = gating.gate(kind, z_hat, S, z, p, active=active)
     track, detection, d2, log_likelihood, innovations = all_pairs(kind, z_hat, S, z, p, active)
     assert_array_equal(gated.track, track)
     assert_array_equal(gated.detection, detection)
@@ -192,6 +199,46 @@ def test_gate_equals_the_all_pairs_gate(kind_dim, N, n_det, p, seed):
     assert gated.n_candidates >= len(gated)
     assert (gated.status[~active] == gating.STATUS_SKIPPED).all()
     assert (gated.status[active] == gating.STATUS_OK).all()
+
+
+@given(kind_dim=st.sampled_from(KIND_DIMS), N=st.integers(0, 200), n_det=st.integers(0, 300),
+       p=st.sampled_from([0.9, 0.999, 0.99999]), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=60, deadline=None)
+def test_both_coarse_stages_propose_the_same_pairs(kind_dim, N, n_det, p, seed):
+    kind, m = kind_dim
+    z_hat, S, z, rng = scene(seed, kind, m, N, n_det)
+    active = rng.random(N) < 0.9
+    threshold = gating.gate_threshold(p, m)
+    found = {}
+    for name, limit in COARSE.items():
+        with mock.patch.object(gating, "SWEEP_PAIRS", limit):
+            found[name] = gating.candidates(kind, z_hat, S, z, threshold, active)
+    assert_array_equal(found["sweep"].offsets, found["k-d tree"].offsets)
+    assert_array_equal(found["sweep"].detection, found["k-d tree"].detection)
+
+
+@given(N=st.integers(0, 60), n_det=st.integers(0, 80), capacity=st.integers(0, 100),
+       axis=st.integers(0, 2), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=150, deadline=None)
+def test_sweep_pairs_matches_reference(N, n_det, capacity, axis, seed):
+    """The compiled sweep finds the twin's pairs, in its order, and counts them when out
+    of room."""
+    rng = np.random.default_rng(seed)
+    points = rng.normal(0.0, 10.0, (n_det, 3))
+    tracks = rng.normal(0.0, 10.0, (N, 3))
+    radius = rng.uniform(0.0, 12.0, N)
+    active = (rng.random(N) < 0.9).astype(np.uint8)
+    by_key = np.argsort(points[:, axis], kind="stable")
+    out = {}
+    for impl in (_gating, reference):
+        offsets, detection = np.full(N + 1, -7, np.intp), np.full(capacity, -7, np.intp)
+        C = impl.sweep_pairs(points, by_key, axis, tracks, radius, active, offsets, detection)
+        out[impl] = C, offsets, detection[:min(C, capacity)]
+    (C, offsets, detection), (C_ref, offsets_ref, detection_ref) = out[_gating], out[reference]
+    assert C == C_ref                    # out of room, the count says how much to give
+    if C <= capacity:
+        assert_array_equal(offsets, offsets_ref)
+        assert_array_equal(detection, detection_ref)
 
 
 @pytest.mark.parametrize("kind,m", KIND_DIMS)

@@ -81,7 +81,8 @@ class Association:
 
 def _per_track(value, N: int) -> np.ndarray:
     """A per-track float64 array from an array or a scalar."""
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=np.float64), (N,)))
+    a = np.asarray(value, dtype=np.float64)
+    return np.ascontiguousarray(a if a.shape == (N,) else np.broadcast_to(a, (N,)))
 
 
 def _check(offsets, det_index, log_likelihood_ratio, existence, detection_probability,
@@ -93,7 +94,8 @@ def _check(offsets, det_index, log_likelihood_ratio, existence, detection_probab
     N = offsets.shape[0] - 1
     det_index = np.ascontiguousarray(det_index, dtype=np.intp)
     K = det_index.shape[0]
-    if det_index.ndim != 1 or offsets[0] != 0 or offsets[-1] != K or (np.diff(offsets) < 0).any():
+    degree = np.diff(offsets)
+    if det_index.ndim != 1 or offsets[0] != 0 or offsets[-1] != K or (degree < 0).any():
         raise ValueError(f"offsets must be non-decreasing, shape ({N + 1},), from 0 to {K}")
     log_likelihood_ratio = np.ascontiguousarray(log_likelihood_ratio, dtype=np.float64)
     if log_likelihood_ratio.shape != (K,):
@@ -106,9 +108,11 @@ def _check(offsets, det_index, log_likelihood_ratio, existence, detection_probab
         n_detections = int(det_index.max()) + 1 if K else 0
     if K and not (0 <= det_index.min() and det_index.max() < n_detections):
         raise ValueError(f"det_index outside 0..{n_detections - 1}")
-    owner = np.repeat(np.arange(N), np.diff(offsets))
-    pair_key = np.sort(owner * max(n_detections, 1) + det_index)
-    if (np.diff(pair_key) == 0).any():
+    owner = np.repeat(np.arange(N), degree)
+    pair_key = owner * max(n_detections, 1) + det_index
+    # rising keys (each track's detections ascending, as tracker.gating gives them)
+    # cannot repeat; only others need sorting
+    if (np.diff(pair_key) <= 0).any() and (np.diff(np.sort(pair_key)) == 0).any():
         raise ValueError("a track gates the same detection twice")
     checked = []
     for name, value, low_open in (("existence", existence, False),
@@ -121,6 +125,11 @@ def _check(offsets, det_index, log_likelihood_ratio, existence, detection_probab
                              f"{'(0, 1]' if low_open else '[0, 1]'}")
         checked.append(a)
     return (offsets, det_index, log_likelihood_ratio, *checked, int(n_detections), owner)
+
+
+def _shares_detections(det_index: np.ndarray, n_detections: int) -> bool:
+    """Whether two tracks gate one detection (a track gates a detection once)."""
+    return det_index.size > 1 and np.bincount(det_index, minlength=n_detections).max() > 1
 
 
 def clusters(offsets: np.ndarray, det_index: np.ndarray, n_detections: int,
@@ -141,6 +150,10 @@ def clusters(offsets: np.ndarray, det_index: np.ndarray, n_detections: int,
     cluster_offsets : ndarray of intp, shape (C + 1,)
     """
     N = offsets.shape[0] - 1
+    if not _shares_detections(det_index, n_detections):
+        # every track is a cluster of its own; components are labelled in order of their
+        # lowest node, and tracks are nodes 0..N-1, so this is the graph's order too
+        return np.arange(N, dtype=np.intp), np.arange(N + 1, dtype=np.intp)
     if owner is None:
         owner = np.repeat(np.arange(N), np.diff(offsets))
     size = N + n_detections
@@ -175,6 +188,11 @@ def net_bounds(offsets, det_index, n_detections, order, cluster_offsets, owner=N
         return np.zeros(0), np.zeros(0), np.zeros(0)
     if owner is None:
         owner = np.repeat(np.arange(N), np.diff(offsets))
+    degree = np.diff(offsets)[order]
+    if C == N:
+        # one track a cluster: no detection is shared, each net is a root node with a
+        # branch per option (1 + degree) and the closing node
+        return 1.0 + degree, np.full(C, 2.0), np.ones(C)
     position = np.empty(N, np.intp)
     position[order] = np.arange(N)                  # each track's place in ``order``
     cluster_start = np.repeat(cluster_offsets[:-1], np.diff(cluster_offsets))
@@ -192,7 +210,6 @@ def net_bounds(offsets, det_index, n_detections, order, cluster_offsets, owner=N
     fits = live + new <= _KEY_BITS
     capped = np.minimum(live, _KEY_BITS)
     nodes_k = np.where(fits, _PARTIAL[capped, np.minimum(k, capped)], np.inf)
-    degree = np.diff(offsets)[order]
     starts = cluster_offsets[:-1]
     branches = np.add.reduceat(nodes_k * (1 + degree), starts)
     nodes = np.add.reduceat(nodes_k, starts) + 1.0  # + the closing node
@@ -297,11 +314,14 @@ def associate(offsets, det_index, log_likelihood_ratio, existence, detection_pro
     kernels.jipda(offsets, det_index, log_likelihood_ratio, existence, detection_probability,
                   gate_probability, order, cluster_offsets, method, int(max_iterations),
                   float(tolerance), beta, beta_none, posterior, claimed, status, **work)
-    cluster_of = np.repeat(np.arange(len(method)), np.diff(cluster_offsets))
-    track_cluster = np.empty(N, np.intp)
-    track_cluster[order] = cluster_of
-    det_cluster = np.full(n_detections, -1, np.intp)
-    det_cluster[det_index] = track_cluster[owner]
-    cluster_detections = np.bincount(det_cluster[det_cluster >= 0], minlength=len(method))
+    if len(method) == N:                          # one track a cluster: its own detections
+        cluster_detections = np.diff(offsets)[order]
+    else:
+        cluster_of = np.repeat(np.arange(len(method)), np.diff(cluster_offsets))
+        track_cluster = np.empty(N, np.intp)
+        track_cluster[order] = cluster_of
+        det_cluster = np.full(n_detections, -1, np.intp)
+        det_cluster[det_index] = track_cluster[owner]
+        cluster_detections = np.bincount(det_cluster[det_cluster >= 0], minlength=len(method))
     return Association(beta, beta_none, posterior, claimed, status, order, cluster_offsets,
                        cluster_detections, method)

@@ -41,11 +41,18 @@ from .measurement import measure
 from .mode_update import mode_innovations, update_modes
 from .models import ConstantVelocity, CoordinatedTurn
 from .scan import Scan, Sensor
-from .tracks import CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable
+from .tracks import CONFIRMED, DELETED, STATUS_NAMES, TENTATIVE, TrackTable
 
 #: a scan covers a track, for "coasting", when its sensor's pd is at least this (the
 #: threshold DESIGN.md uses for a recording's ``seen_by``)
 COVERING_PD = 0.1
+#: a record's status by code: the table's statuses, and a confirmed track without a
+#: detection at its last covering scan
+_COASTING = max(STATUS_NAMES) + 1
+_RECORD_STATUS = np.array([STATUS_NAMES[k] for k in range(_COASTING)] + ["coasting"], dtype=object)
+#: TRACK records built per block of rows: 5 lists a record stay well under the 700 live
+#: containers that start a garbage collection
+_RECORD_BLOCK = 64
 
 
 @dataclass
@@ -208,7 +215,7 @@ class Tracker:
         if covered.size and params.pd > 0:
             claimed, failed = self._update(scan, sensor, params, covered, edge, visible, x, P,
                                            mu, xm, Pm)
-            broken = np.union1d(broken, failed)
+            broken = np.concatenate([broken, failed])
 
         t0 = clock()
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
@@ -220,7 +227,8 @@ class Tracker:
         table.visible_to[born, column] = 1.0
         self.counts.tracks_started += born.size
         confirmed, lost, dead = lifecycle.manage(table, self.config, t)
-        dead = np.union1d(dead, broken)
+        if broken.size:                           # manage's rows are sorted and unique
+            dead = np.union1d(dead, broken)
         self.counts.tracks_confirmed += confirmed.size
         self.counts.tracks_lost += lost.size
         self.counts.tracks_deleted += dead.size
@@ -228,10 +236,15 @@ class Tracker:
         stage["manage"] += clock() - t0
 
         t0 = clock()
-        changed = np.union1d(np.union1d(covered, born), confirmed)
-        changed = changed[table.live[changed]]
-        self._emit(np.setdiff1d(changed, dead), t)
-        self._emit(dead, t, deleted=True)
+        # rows as a mask over the table: sorted and unique, as set operations would give
+        changed = np.zeros(table.capacity, dtype=bool)
+        changed[covered] = changed[born] = changed[confirmed] = True
+        changed &= table.live
+        changed[dead] = False
+        changed = np.flatnonzero(changed)
+        # the updated tracks' records, then the deleted ones' last: one batch
+        self._emit(np.concatenate([changed, dead]), t,
+                   deleted=np.repeat([False, True], [changed.size, dead.size]))
         table.remove(dead)
         due = table.rows()
         due = due[t - table.t_output[due] >= self.config.output_period_s]
@@ -476,14 +489,14 @@ class Tracker:
 
     # ------------------------------------------------------------------ outputs
 
-    def _emit(self, rows: np.ndarray, t: float, deleted: bool = False) -> None:
-        """TRACK records of ``rows`` at time ``t`` (a coasting track's state predicted to t)."""
+    def _emit(self, rows: np.ndarray, t: float, deleted: bool | np.ndarray = False) -> None:
+        """TRACK records of ``rows`` at time ``t`` (a coasting track's state predicted to t);
+        ``deleted`` (for all rows, or per row) makes a record the track's final one."""
         if rows.size == 0:
             return
         table = self.tracks
         dt = t - table.t_state[rows]
-        x = table.x[rows].copy()
-        P = table.P[rows].copy()
+        x, P = table.x[rows], table.P[rows]                 # copies (fancy indexing)
         if (dt > 0).any():
             kalman.predict_cv(x, P, np.maximum(dt, 0.0), self.motion.acceleration_psd(x))
         lat, lon, alt = frames.ecef_to_geodetic(x[:, :3])
@@ -491,26 +504,37 @@ class Tracker:
         vel = np.einsum("nij,nj->ni", rot, x[:, 3:])
         cov = rot @ P[:, :3, :3] @ rot.transpose(0, 2, 1)
         table.t_output[rows] = t
-        period, report = self.config.output_period_s, self.config.report_existence
-        for k, row in enumerate(rows):
-            status = table.status[row]
-            if deleted:
-                name = "deleted"
-            elif status == CONFIRMED and table.existence[row] >= report:
-                name = "coasting" if table.missed[row] else "confirmed"
-            elif status == CONFIRMED:             # kept, with its id, but no longer reported
-                name = "tentative"                # as a target until its existence recovers
-            else:
-                name = STATUS_NAMES[int(status)]
-            self.emit({
-                "type": "track", "t": t, "id": table.ids[row], "status": name,
-                "lat": math.degrees(lat[k]), "lon": math.degrees(lon[k]), "alt": float(alt[k]),
-                "vel_enu": vel[k].tolist(), "cov_pos_enu": cov[k].tolist(),
-                "existence": float(table.existence[row]), "class": "unknown",
-                "sensors": sorted(s for s, ts in table.sensors[row].items() if t - ts <= period),
-                "t_update": float(table.t_update[row]),
-            })
-
+        # a confirmed track whose existence fell below report_existence is kept, with its
+        # id, but reported as tentative until it recovers; a reported one that missed its
+        # last covering scan is coasting
+        status = table.status[rows]
+        kept = status == CONFIRMED
+        reported = kept & (table.existence[rows] >= self.config.report_existence)
+        names = _RECORD_STATUS[np.where(
+            deleted, DELETED, np.where(
+                reported, np.where(table.missed[rows], _COASTING, CONFIRMED),
+                np.where(kept, TENTATIVE, status)))].tolist()
+        period, sensors, emit = self.config.output_period_s, table.sensors, self.emit
+        # every column converted to Python values in one call each (tolist): a record
+        # then costs one dict, not a dozen NumPy scalar look-ups. The nested vel/cov lists
+        # go a block at a time: thousands of lists alive at once would set off the cyclic
+        # garbage collector, which then walks the caller's whole heap
+        columns = (rows.tolist(), names, table.ids[rows].tolist(), np.degrees(lat).tolist(),
+                   np.degrees(lon).tolist(), alt.tolist(), table.existence[rows].tolist(),
+                   table.t_update[rows].tolist())
+        for start in range(0, rows.size, _RECORD_BLOCK):
+            block = slice(start, start + _RECORD_BLOCK)
+            for row, name, track_id, lat_deg, lon_deg, h, r, t_update, v, c in zip(
+                    *(column[block] for column in columns), vel[block].tolist(),
+                    cov[block].tolist()):
+                emit({
+                    "type": "track", "t": t, "id": track_id, "status": name,
+                    "lat": lat_deg, "lon": lon_deg, "alt": h,
+                    "vel_enu": v, "cov_pos_enu": c,
+                    "existence": r, "class": "unknown",
+                    "sensors": sorted([s for s, ts in sensors[row].items() if t - ts <= period]),
+                    "t_update": t_update,
+                })
 
 def project_above_surface(x: np.ndarray, P: np.ndarray, rows: np.ndarray, floor: float) -> int:
     """Project x[rows] below height ``floor`` onto it, in place (``Tracker._hold_above_surface``).

@@ -6,10 +6,13 @@ the rules and the proofs):
 1. :func:`coverage` - the tracks the scan could have seen (range limit,
    radio horizon or line of sight, the scan's ``sector``); the engine leaves
    the others alone, neither updated nor penalised;
-2. :func:`candidates` - the coarse stage: a k-d tree (``scipy.spatial.cKDTree``)
-   over detections as points, queried with a radius per track derived from its
-   innovation covariance S, so that no pair the fine stage would accept is lost,
-   and no tracks x detections work is done;
+2. :func:`candidates` - the coarse stage: detections as points, searched within
+   a radius per track derived from its innovation covariance S, so that no pair
+   the fine stage would accept is lost, and no tracks x detections work is done:
+   a k-d tree (``scipy.spatial.cKDTree``), or for scans of up to ``SWEEP_PAIRS``
+   tracks x detections the compiled sweep ``_gating.sweep_pairs`` (detections
+   sorted along one axis, each track reading only its slab), one call where the
+   tree costs a few;
 3. :func:`fine_gate` - the compiled Mahalanobis test of the candidate pairs
    (``src_cython/gating.pyx``, GIL released), returning the accepted pairs
    grouped by track: the layout ``tracker.kalman.pda_update`` takes.
@@ -340,16 +343,24 @@ def coarse_radii(kind: str, z_hat: np.ndarray, S: np.ndarray, threshold: float) 
 #: neighbours asked of the k-d tree per track; a track with this many inside its
 #: radius asks again for all of them (a ball query), so the number only sets speed
 NEAREST = 4
+#: scans of at most this many tracks x detections take the compiled sweep
+#: (``_gating.sweep_pairs``) instead of the k-d tree: one call, no tree to build, and
+#: even if every detection fell in every track's slab, a few milliseconds at most
+SWEEP_PAIRS = 1 << 22
 
 
 def _candidates(kind, z_hat, S, z, threshold, active) -> Candidates:
     N, n_det = z_hat.shape[0], z.shape[0]
     radius = coarse_radii(kind, z_hat, S, threshold)
     track_points = measurement_points(kind, z_hat)
-    rows = np.flatnonzero(active & np.isfinite(radius) & np.isfinite(track_points).all(axis=1))
+    searched = active & np.isfinite(radius) & np.isfinite(track_points).all(axis=1)
+    rows = np.flatnonzero(searched)
     if n_det == 0 or rows.size == 0:
         return Candidates(np.zeros(N + 1, dtype=np.intp), np.empty(0, dtype=np.intp))
-    tree = cKDTree(measurement_points(kind, z), balanced_tree=False, compact_nodes=False)
+    points = measurement_points(kind, z)
+    if N * n_det <= SWEEP_PAIRS:
+        return _swept(points, track_points, radius, searched)
+    tree = cKDTree(points, balanced_tree=False, compact_nodes=False)
     k = min(NEAREST, n_det)
     owners, found = [], []
     # the k nearest detections up to one bound per octave of radius, so that a few
@@ -378,6 +389,22 @@ def _candidates(kind, z_hat, S, z, threshold, active) -> Candidates:
     offsets = np.zeros(N + 1, dtype=np.intp)
     np.cumsum(np.bincount(owner, minlength=N), out=offsets[1:])
     return Candidates(offsets, np.ascontiguousarray(np.concatenate(found)[order], dtype=np.intp))
+
+
+def _swept(points, track_points, radius, searched) -> Candidates:
+    """The coarse stage by the compiled sweep along the detections' widest axis."""
+    N = track_points.shape[0]
+    axis = int(np.argmax(np.ptp(points, axis=0)))
+    by_key = np.argsort(points[:, axis], kind="stable")
+    offsets = np.empty(N + 1, dtype=np.intp)
+    detection = np.empty(4 * N + 16, dtype=np.intp)         # most tracks have a few
+    args = (np.ascontiguousarray(points), by_key, axis, np.ascontiguousarray(track_points),
+            radius, searched.view(np.uint8), offsets)
+    C = _gating.sweep_pairs(*args, detection)
+    if C > detection.shape[0]:
+        detection = np.empty(C, dtype=np.intp)
+        _gating.sweep_pairs(*args, detection)
+    return Candidates(offsets, detection[:C])
 
 
 def _fine(kind, z_hat, S, z, candidates: Candidates, threshold, active) -> Gated:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import frames
-from .models import POSITION_OBSERVATION, GeodeticPosition, measurement_model
+from .models import POSITION_OBSERVATION, measurement_model
 from .scan import Scan, Sensor
 
 
@@ -37,24 +37,28 @@ def measure(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarray) -> ScanMea
     """Predicted measurements of tracks (x (n, 6), P (n, 6, 6)) for one scan."""
     n = x.shape[0]
     if sensor.kind == "position":
-        model = GeodeticPosition(sigma_h=sensor.sigma["h"], sigma_v=sensor.sigma["v"])
-        z = model.ecef_detections(scan.detections)[0] if len(scan) else np.empty((0, 3))
-        lat, lon, _ = frames.ecef_to_geodetic(x[:, :3]) if n else (np.empty(0),) * 3
+        # the detections' ECEF positions (GeodeticPosition.ecef_detections, whose
+        # covariances the tracks' R below replaces)
+        z = scan.detections.reshape(-1, 3)
+        z = frames.geodetic_to_ecef(z[:, 0], z[:, 1], z[:, 2]).reshape(-1, 3)
+        lat, lon, _ = frames.ecef_to_geodetic(x[:, :3])
         rot = frames.enu_rotation(lat, lon)                                  # (n, 3, 3)
         noise = np.diag([sensor.sigma["h"] ** 2, sensor.sigma["h"] ** 2, sensor.sigma["v"] ** 2])
-        R = rot.transpose(0, 2, 1) @ noise @ rot
-        H = np.broadcast_to(POSITION_OBSERVATION, (n, 3, 6))
-        z_hat = x[:, :3]
-        angles: tuple[int, ...] = ()
-    else:
-        model = measurement_model(sensor, scan.site, range_rate=scan.has_range_rate
-                                  if sensor.kind == "radar" else None)
-        z = scan.detections
-        m = model.dim
-        z_hat = model.h(x) if n else np.empty((0, m))
-        H = model.jacobian(x) if n else np.empty((0, m, 6))
-        R = np.broadcast_to(model.noise(), (n, m, m))
-        angles = (1,) if sensor.kind == "radar" else (0,)
+        R = np.ascontiguousarray(rot.transpose(0, 2, 1) @ noise @ rot)
+        H = np.ascontiguousarray(np.broadcast_to(POSITION_OBSERVATION, (n, 3, 6)))
+        # H P H' with H = [I 0] is P's position block, exactly: no (n, 3, 6) products
+        S = P[:, :3, :3] + R
+        return ScanMeasurement(z=np.ascontiguousarray(z, dtype=np.float64),
+                               z_hat=np.ascontiguousarray(x[:, :3]), H=H, R=R,
+                               S=0.5 * (S + S.transpose(0, 2, 1)), angle_columns=())
+    model = measurement_model(sensor, scan.site, range_rate=scan.has_range_rate
+                              if sensor.kind == "radar" else None)
+    z = scan.detections
+    m = model.dim
+    z_hat = model.h(x) if n else np.empty((0, m))
+    H = model.jacobian(x) if n else np.empty((0, m, 6))
+    R = np.broadcast_to(model.noise(), (n, m, m))
+    angles = (1,) if sensor.kind == "radar" else (0,)
     H = np.ascontiguousarray(H, dtype=np.float64)
     R = np.ascontiguousarray(R, dtype=np.float64)
     S = H @ P @ H.transpose(0, 2, 1) + R

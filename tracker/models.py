@@ -106,11 +106,20 @@ class _EnuWhiteAcceleration:
             :math:`A = R^T \operatorname{diag}(q_h, q_h, q_v) R` (m^2/s^3), with
             ``R`` the ENU rotation at the track; the ``accel_psd`` argument of
             ``predict_cv``.
+
+        Notes
+        -----
+        The rows of ``R`` are orthonormal, so :math:`e e^T + n n^T = I - u u^T`
+        and :math:`A = q_h I + (q_v - q_h)\, u u^T`, with ``u`` the local up
+        (:func:`tracker.frames.enu_rotation`'s last row): the up vector alone,
+        not the whole rotation, and an exactly symmetric A.
         """
-        rot = _local_rotation(_states(x))
-        intensity = np.array([self.q_horizontal, self.q_horizontal, self.q_vertical])
-        # C-contiguous, as the compiled predict_cv requires
-        return np.ascontiguousarray(np.einsum("nki,k,nkj->nij", rot, intensity, rot))
+        lat, lon, _ = frames.ecef_to_geodetic(_states(x)[:, :3])
+        cos_lat = np.cos(lat)
+        up = np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=1)
+        psd = (self.q_vertical - self.q_horizontal) * (up[:, :, None] * up[:, None, :])
+        psd += self.q_horizontal * _I3                  # C-contiguous, as predict_cv requires
+        return psd
 
     def process_noise(self, x, dt) -> np.ndarray:
         r"""Process noise Q (N, 6, 6) over per-track steps ``dt`` (s, (N,) or scalar).

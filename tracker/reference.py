@@ -568,3 +568,40 @@ def imm_combine(mu, x, P, x_out, P_out, status):
     x_out[:], P_out[:] = _moment_match(w, x, P)
     status[(status == STATUS_OK) & ~_finite_rows(x_out, P_out)] = STATUS_OVERFLOW
     _zero_failed(status, x_out, P_out)
+
+
+
+def ecef_to_geodetic(xyz, semimajor, e2, steps, lat, lon, alt):
+    """Geodetic latitude, longitude and height of ECEF points (n, 3), written into the
+    (n,) outputs; twin of ``_frames.ecef_to_geodetic``: Bowring's fixed-point iteration
+    (src_cython/frames.pyx has the equations), phi = atan2(z, q) carried as q."""
+    x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    p = np.hypot(x, y)
+    q = p * (1.0 - e2)                              # the latitude of a point at height 0
+    for _ in range(steps):
+        r = np.sqrt(q * q + z * z)
+        c, s = q / r, z / r                         # cos phi, sin phi
+        prime_vertical = semimajor / np.sqrt(1.0 - e2 * (s * s))
+        h = p * c + z * s - semimajor * semimajor / prime_vertical
+        q = p * (1.0 - e2 * (prime_vertical / (prime_vertical + h)))
+    r = np.sqrt(q * q + z * z)
+    c, s = q / r, z / r
+    lat[:] = np.arctan2(z, q)
+    lon[:] = np.arctan2(y, x)
+    alt[:] = p * c + z * s - semimajor * np.sqrt(1.0 - e2 * (s * s))
+
+
+def sweep_pairs(points, by_key, axis, track_points, radius, active, offsets, detection):
+    """Pairs (track i, detection j) with |p_j - t_i| <= r_i, every pair tested; twin of
+    ``_gating.sweep_pairs`` (whose sorted sweep along ``axis``, in ``by_key`` order, only
+    saves work). Writes the CSR ``offsets`` and the pairs, by track then detection, when
+    they fit in ``detection``; returns their number C."""
+    d2 = ((track_points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    inside = (d2 <= (radius * radius)[:, None]) & (np.asarray(active) != 0)[:, None]
+    _, found = np.nonzero(inside)                   # row-major: by track, then detection
+    offsets[0] = 0
+    offsets[1:] = np.cumsum(inside.sum(axis=1))
+    written = min(found.size, detection.shape[0])
+    detection[:written] = found[:written]
+    return found.size
+
