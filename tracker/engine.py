@@ -189,21 +189,30 @@ class Tracker:
         t0 = clock()
         broken = np.empty(0, dtype=np.intp)
         if covered.size:
-            mu = table.mu[covered]
-            mu[table.status[covered] == TENTATIVE] = self._straight
-            mu, xm, Pm, status = imm.predict(self.modes, mu, table.xm[covered],
-                                             table.Pm[covered],
-                                             np.maximum(t - table.t_state[covered], 0.0))
-            x, P, combined = imm.combine(mu, xm, Pm)
-            status = np.maximum(status, combined)
+            dt = np.maximum(t - table.t_state[covered], 0.0)
+            single = self.modes.n_modes == 1
+            if single:           # one CV filter: the fused kernel, no mixing; xm, mu unused
+                x, P = table.x[covered], table.P[covered]
+                status = kalman.predict_cv(x, P, dt, self.motion.acceleration_psd(x))
+                mu = xm = Pm = None
+            else:
+                mu = table.mu[covered]
+                mu[table.status[covered] == TENTATIVE] = self._straight
+                mu, xm, Pm, status = imm.predict(self.modes, mu, table.xm[covered],
+                                                 table.Pm[covered], dt)
+                x, P, combined = imm.combine(mu, xm, Pm)
+                status = np.maximum(status, combined)
             broken = self._failed("predict", covered, status)
             if broken.size:                       # dropped, and counted, not propagated
                 keep = status == 0
                 covered, edge, visible = covered[keep], edge[keep], visible[keep]
-                x, P, mu, xm, Pm = x[keep], P[keep], mu[keep], xm[keep], Pm[keep]
+                x, P = x[keep], P[keep]
+                if not single:
+                    mu, xm, Pm = mu[keep], xm[keep], Pm[keep]
             table.existence[covered] *= self.config.survival_per_s ** (t - table.t_state[covered])
             table.x[covered], table.P[covered], table.t_state[covered] = x, P, t
-            table.mu[covered], table.xm[covered], table.Pm[covered] = mu, xm, Pm
+            if not single:
+                table.mu[covered], table.xm[covered], table.Pm[covered] = mu, xm, Pm
         else:
             x, P = np.empty((0, 6)), np.empty((0, 6, 6))
         stage["predict"] += clock() - t0
@@ -221,18 +230,20 @@ class Tracker:
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
         born = lifecycle.initiate(table, scan, sensor, free, self.config)
         self._hold_above_surface(born)
-        table.xm[born] = table.x[born][:, None, :]
+        if self.modes.n_modes > 1:
+            table.xm[born] = table.x[born][:, None, :]
         column = self._sensor_column[scan.sensor]
         table.looks[born, column] = table.hits[born, column] = 1.0
         table.visible_to[born, column] = 1.0
         self.counts.tracks_started += born.size
-        confirmed, lost, dead = lifecycle.manage(table, self.config, t)
+        confirmed, lost, dead = lifecycle.manage(table, self.config, t, (covered, born))
         if broken.size:                           # manage's rows are sorted and unique
             dead = np.union1d(dead, broken)
         self.counts.tracks_confirmed += confirmed.size
         self.counts.tracks_lost += lost.size
         self.counts.tracks_deleted += dead.size
-        self._relink(confirmed, np.setdiff1d(table.lost_rows(), dead), t)
+        if confirmed.size:
+            self._relink(confirmed, np.setdiff1d(table.lost_rows(), dead), t)
         stage["manage"] += clock() - t0
 
         t0 = clock()
@@ -355,7 +366,7 @@ class Tracker:
         if rows.size == 0:
             return
         table = self.tracks
-        if not modes:
+        if not modes or table.mu.shape[1] == 1:
             self.counts.surface_projections += project_above_surface(
                 table.x, table.P, rows, self.config.min_target_altitude_m)
             return
@@ -401,11 +412,15 @@ class Tracker:
         # pd if the sensor can see this kind of target, times the chance that it can
         pd_if_visible = self._track_pd(covered, scan.sensor, params.pd) * visible
         pd = pd_if_visible * table.visible_to[covered, self._sensor_column[scan.sensor]]
-        modes = mode_innovations(scan, sensor, gated, xm, Pm)
-        log_ratio = imm.pair_log_likelihood_ratios(modes.innovations, modes.S, gated.offsets,
-                                                   params.clutter_density)
-        assoc = associate(gated.offsets, gated.detection,
-                          imm.mixture_log_likelihood_ratio(log_ratio, mu, gated.offsets),
+        single = self.modes.n_modes == 1
+        if single:
+            log_mixture = gated.log_likelihood - math.log(params.clutter_density)
+        else:
+            modes = mode_innovations(scan, sensor, gated, xm, Pm)
+            log_ratio = imm.pair_log_likelihood_ratios(modes.innovations, modes.S,
+                                                       gated.offsets, params.clutter_density)
+            log_mixture = imm.mixture_log_likelihood_ratio(log_ratio, mu, gated.offsets)
+        assoc = associate(gated.offsets, gated.detection, log_mixture,
                           table.existence[covered], pd, self.config.gate_probability,
                           n_detections=len(scan))
         self.counts.clusters_exact += assoc.n_exact
@@ -413,13 +428,19 @@ class Tracker:
         stage["associate"] += clock() - t0
 
         t0 = clock()
-        mu, x, P, status = update_modes(xm, Pm, mu, modes, log_ratio, gated.offsets, assoc.beta,
-                                        assoc.beta_none, self.config.imm.probability_floor)
+        if single:
+            _, status = kalman.pda_update(x, P, meas.H, meas.R, gated.innovations, assoc.beta,
+                                          assoc.beta_none, gated.offsets)
+        else:
+            mu, x, P, status = update_modes(xm, Pm, mu, modes, log_ratio, gated.offsets,
+                                            assoc.beta, assoc.beta_none,
+                                            self.config.imm.probability_floor)
         failed = self._failed("update", covered, status)
         ok = status == 0
         rows = covered[ok]
-        table.x[rows], table.P[rows], table.mu[rows] = x[ok], P[ok], mu[ok]
-        table.xm[rows], table.Pm[rows] = xm[ok], Pm[ok]
+        table.x[rows], table.P[rows] = x[ok], P[ok]
+        if not single:
+            table.mu[rows], table.xm[rows], table.Pm[rows] = mu[ok], xm[ok], Pm[ok]
         no_pairs = np.diff(gated.offsets) == 0
         existence = np.where(edge & no_pairs, table.existence[covered], assoc.existence)
         table.existence[covered] = np.clip(existence, 0.0, 1.0)

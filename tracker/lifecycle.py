@@ -107,9 +107,19 @@ def initiate(table: TrackTable, scan: Scan, sensor: Sensor, rows: np.ndarray,
                      scan.sensor, config.detection.visible_prior)
 
 
-def manage(table: TrackTable, config: TrackerConfig,
-           t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+#: flat indices, in a row-major 6 x 6 covariance, of the diagonals of its three blocks
+_POSITION_DIAGONAL = np.array([0, 7, 14])
+_CROSS_DIAGONAL = np.array([3, 10, 17])
+_VELOCITY_DIAGONAL = np.array([21, 28, 35])
+
+
+def manage(table: TrackTable, config: TrackerConfig, t: float,
+           moved: tuple[np.ndarray, ...] | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Confirm, lose and delete on existence at time ``t``.
+
+    ``moved`` (arrays of rows; None: all) are the tracks whose state changed since
+    the last call: only they can have come down or gone bad.
 
     Returns the rows newly confirmed, the rows newly lost (confirmed tracks
     gone for want of detections, kept by ``tracker.relink``) and the rows to
@@ -121,26 +131,39 @@ def manage(table: TrackTable, config: TrackerConfig,
     # predicted to t: a track outside every coverage is not predicted by any scan, but it
     # is lost when its uncertainty says so, not when a radar sees its target again
     dt = np.maximum(t - table.t_state[rows], 0.0)
-    P = table.P[rows]
+    flat = table.P.reshape(-1, 36)
     q = config.process_noise
-    position_var = np.trace(P[:, :3, :3], axis1=1, axis2=2) \
-        + 2.0 * dt * np.trace(P[:, :3, 3:], axis1=1, axis2=2) \
-        + dt ** 2 * np.trace(P[:, 3:, 3:], axis1=1, axis2=2) \
+    # traces of the position block, the position-velocity block and the velocity block
+    position_var = flat[rows[:, None], _POSITION_DIAGONAL].sum(axis=1) \
+        + 2.0 * dt * flat[rows[:, None], _CROSS_DIAGONAL].sum(axis=1) \
+        + dt ** 2 * flat[rows[:, None], _VELOCITY_DIAGONAL].sum(axis=1) \
         + dt ** 3 / 3.0 * (2.0 * q.horizontal + q.vertical)
     # existence alone can reach 1 after one detection when clutter is sparse; a second
     # makes the velocity observable before a track is reported as confirmed
     confirmed = rows[(table.status[rows] == TENTATIVE) & (r >= config.confirm_existence)
                      & (table.n_updates[rows] >= config.confirm_updates)]
     table.status[confirmed] = CONFIRMED
-    altitude = frames.ecef_to_geodetic(table.x[rows, :3])[2] if rows.size else np.empty(0)
     gone = (r < config.delete_existence) | ~(position_var <= config.max_position_sigma_m ** 2)
-    # an air target is above the surface: a track whose height lies impact_sigmas of its
-    # own height sigma (sigma_h^2 = u' P_pos u, u the geocentric up) below it came down
-    up = table.x[rows, :3] / np.linalg.norm(table.x[rows, :3], axis=1)[:, None]
-    sigma_h = np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", up, table.P[rows, :3, :3], up), 0.0))
-    came_down = altitude < config.min_target_altitude_m - config.impact_sigmas * sigma_h
-    broken = came_down | ~(altitude >= config.min_altitude_m) \
-        | ~np.isfinite(table.x[rows]).all(axis=1)
+    broken = np.zeros(rows.size, dtype=bool)
+    if moved is None:
+        check = np.arange(rows.size)
+    else:
+        mask = np.zeros(table.capacity, dtype=bool)
+        for part in moved:
+            mask[part] = True
+        check = np.flatnonzero(mask[rows])
+    if check.size:
+        x, P = table.x[rows[check]], table.P[rows[check]]
+        altitude = frames.ecef_to_geodetic(x[:, :3])[2]
+        # an air target is above the surface: a track whose height lies impact_sigmas of
+        # its own height sigma (sigma_h^2 = u' P_pos u, u the geocentric up) below it
+        # came down
+        up = x[:, :3] / np.linalg.norm(x[:, :3], axis=1)[:, None]
+        sigma_h = np.sqrt(np.maximum(
+            (up[:, :, None] * P[:, :3, :3] * up[:, None, :]).sum(axis=(1, 2)), 0.0))
+        came_down = altitude < config.min_target_altitude_m - config.impact_sigmas * sigma_h
+        broken[check] = came_down | ~(altitude >= config.min_altitude_m) \
+            | ~np.isfinite(x).all(axis=1)
     keep = config.relink.max_gap_s > 0
     lost = rows[gone & ~broken & (table.status[rows] == CONFIRMED)] if keep \
         else np.empty(0, dtype=np.intp)
@@ -148,5 +171,5 @@ def manage(table: TrackTable, config: TrackerConfig,
     table.t_lost[lost] = t
     waiting = table.lost_rows()
     expired = waiting[t - table.t_lost[waiting] > config.relink.max_gap_s]
-    dead = np.union1d(rows[(gone | broken) & (table.status[rows] != LOST)], expired)
-    return confirmed, lost, dead
+    dead = rows[(gone | broken) & (table.status[rows] != LOST)]
+    return confirmed, lost, np.union1d(dead, expired) if expired.size else dead

@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 
 import scaling_data
-from tracker.config import TrackerConfig
+from tracker.config import Imm, TrackerConfig
 from tracker.engine import Tracker
 from tracker.output import encode
 
@@ -49,8 +49,9 @@ class Output:
         self.records += 1
 
 
+@pytest.mark.parametrize("imm", [True, False], ids=["imm", "cv"])
 @pytest.mark.parametrize("N", list(SIZES))
-def test_tracker_scan(benchmark, tmp_path, N):
+def test_tracker_scan(benchmark, tmp_path, N, imm):
     benchmark.group = f"tracker per scan N={N}"
     warm, rounds = SIZES[N]
     rounds = 1 if benchmark.disabled else rounds
@@ -64,7 +65,8 @@ def test_tracker_scan(benchmark, tmp_path, N):
             tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
         output = Output(file)
-        tracker = Tracker({data.sensor.id: data.sensor}, TrackerConfig(), output)
+        tracker = Tracker({data.sensor.id: data.sensor}, TrackerConfig(imm=Imm(enabled=imm)),
+                          output)
         for _ in range(warm):
             tracker.submit(next(scans))
         held, peak = tracemalloc.get_traced_memory()
