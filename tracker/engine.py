@@ -461,8 +461,12 @@ class Tracker:
             v, miss = table.visible_to[rows, column], 1.0 - pd_if_visible[looked]
             table.visible_to[rows, column] = seen + (1.0 - seen) * v * miss / (
                 v * miss + 1.0 - v)
+            # a miss is a look at the target only if the target is there: weighted by the
+            # posterior existence, the misses of a target that is gone do not wear down
+            # the pd that makes them count (an EM view of the record)
+            there = np.clip(assoc.existence[looked], 0.0, 1.0)
             table.looks[rows, column] = fade * table.looks[rows, column] \
-                + np.maximum(visible[looked], seen)
+                + seen + (1.0 - seen) * visible[looked] * there
             table.hits[rows, column] = fade * table.hits[rows, column] + seen
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
