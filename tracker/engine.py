@@ -213,6 +213,8 @@ class Tracker:
             table.x[covered], table.P[covered], table.t_state[covered] = x, P, t
             if not single:
                 table.mu[covered], table.xm[covered], table.Pm[covered] = mu, xm, Pm
+                if raised is not None:
+                    visible = self._mode_visibility(scan, sensor, mu, xm, Pm)
         else:
             x, P = np.empty((0, 6)), np.empty((0, 6, 6))
         stage["predict"] += clock() - t0
@@ -349,6 +351,22 @@ class Tracker:
         h_hat = frames.ecef_to_geodetic(ahead)[2]
         z = (h_hat - h_min) / np.maximum(sigma_h, 1.0)
         return 0.5 * erfc(-z / math.sqrt(2.0))
+
+    def _mode_visibility(self, scan: Scan, sensor: Sensor, mu: np.ndarray, xm: np.ndarray,
+                         Pm: np.ndarray) -> np.ndarray:
+        """Probability above the radio horizon of IMM tracks: sum_j mu_j Phi_j (n,).
+
+        Each mode's own height and sigma (``_visibility``): the moment-matched
+        combination would take the vertical mode's kilometre of spread for the
+        track's, and a low target's misses would hardly count.
+        """
+        n, M = mu.shape
+        position = xm[:, :, :3].reshape(n * M, 3)
+        up = position / np.linalg.norm(position, axis=1)[:, None]
+        P = Pm[:, :, :3, :3].reshape(n * M, 3, 3)
+        sigma_h = np.sqrt(np.maximum((up[:, :, None] * P * up[:, None, :]).sum(axis=(1, 2)),
+                                     0.0))
+        return (self._visibility(scan, sensor, position, sigma_h).reshape(n, M) * mu).sum(axis=1)
 
     def _hold_above_surface(self, rows: np.ndarray, modes: bool = False) -> None:
         """Project the estimates of ``rows`` that lie below ``min_target_altitude_m`` onto it.
