@@ -110,3 +110,36 @@ def test_a_cooperative_only_feed_does_not_erase_a_new_missile_track():
             assert tracker.tracks.visible_to[row, 1] < 0.01      # learned: the feed is blind
         tracker.finish()
         assert any(r["status"] == "confirmed" for r in records) == tracked
+
+
+def test_a_flash_where_a_confirmed_track_is_ends_it_and_nowhere_else():
+    # an infrared satellite (pd 0 for air targets) sees an impact flash: the track whose
+    # predicted position it falls on came down; a flash 200 km away changes nothing
+    from tracker.models import LineOfSight
+    sat_site = Site(lat_rad=0.0, lon_rad=math.radians(45.0), alt_m=35_786e3)
+    sat = Sensor(id="sat", kind="los", site=sat_site,
+                 sigma={"az": math.radians(0.004), "el": math.radians(0.0004)}, pd=0.0,
+                 clutter_density=1e-5, period_s=2.0)
+    sensors = {"w": radar("w", WEST, 250e3), "sat": sat}
+
+    def run_with(flash_at):
+        records = []
+        tracker = Tracker(sensors, TrackerConfig(), records.append)
+        rng = np.random.default_rng(5)
+        for scan in radar_scans([sensors["w"]], T0 + 10.0 * np.arange(10), rng):
+            tracker.submit(scan)
+        t = T0 + 95.0
+        z = LineOfSight(site=sat_site).h(flash_at(t)[None])
+        tracker.submit(Scan(t=t, sensor="sat", kind="los", detections=z))
+        tracker._release(math.inf)
+        return tracker, records
+
+    hit, records = run_with(eastbound)
+    # deleted at the flash, not kept as lost for re-linking
+    assert hit.counts.impacts_observed == 1 and len(hit.tracks) == 0
+    assert hit.counts.tracks_lost == 0
+    assert records[-1]["status"] == "deleted" and records[-1]["t"] == T0 + 95.0
+    far, _ = run_with(lambda t: eastbound(t + 800.0))             # 200 km further east
+    row = far.tracks.rows()[0]
+    assert far.counts.impacts_observed == 0 and far.tracks.existence[row] > 0.9
+    assert far.tracks.impact[row] == 0.0

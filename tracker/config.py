@@ -135,6 +135,9 @@ class TrackerConfig:
     #: (with the default process noise, ~70 s unobserved: 2 q t^3 / 3 = sigma^2; a 60 s
     #: coverage gap survives)
     min_altitude_m: float = -500.0         #: a track this far below the ellipsoid is deleted
+    impact_prior: float = 1e-3             #: prior probability that a confirmed track's target
+    #: comes down within one scan of a flash-seeing (infrared) sensor; the flash's
+    #: likelihood decides, this only weighs it against a false alarm (tracker.flashes)
     impact_sigmas: float = 3.0             #: a track predicted below min_target_altitude_m by
     #: more than this many sigma of its height has come down (impact, crash): deleted
     min_target_altitude_m: float = 0.0     #: air targets fly above this height (m above the
@@ -166,6 +169,8 @@ class TrackerConfig:
         for name in ("min_altitude_m", "min_target_altitude_m"):
             if not math.isfinite(getattr(self, name)):
                 raise InputError(f"{getattr(self, name)} must be a finite number", field=name)
+        if not 0.0 <= self.impact_prior < 1.0:
+            raise InputError(f"{self.impact_prior} must lie in [0, 1)", field="impact_prior")
         if not (math.isfinite(self.impact_sigmas) and self.impact_sigmas >= 0):
             raise InputError(f"{self.impact_sigmas} must be >= 0", field="impact_sigmas")
         if not (math.isfinite(self.coverage_altitude_sigmas) and self.coverage_altitude_sigmas >= 0):

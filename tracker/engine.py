@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import frames, gating, imm, kalman, lifecycle, relink
+from . import flashes, frames, gating, imm, kalman, lifecycle, relink
 from .association import associate
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
@@ -68,6 +68,7 @@ class RunCounts:
     tracks_deleted: int = 0
     tracks_lost: int = 0                 #: confirmed tracks lost, kept for re-linking
     tracks_relinked: int = 0             #: new tracks that took a lost track's id
+    impacts_observed: int = 0            #: confirmed tracks a flash says came down (p >= 0.5)
     kernel_failures: Counter = field(default_factory=Counter)
     clusters_exact: int = 0
     clusters_approximate: int = 0
@@ -227,6 +228,8 @@ class Tracker:
             claimed, failed = self._update(scan, sensor, params, covered, edge, visible, x, P,
                                            mu, xm, Pm)
             broken = np.concatenate([broken, failed])
+        if sensor.kind == "los" and params.pd < COVERING_PD and covered.size and len(scan):
+            self._observe_impacts(scan, sensor, params, covered)
 
         t0 = clock()
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
@@ -351,6 +354,21 @@ class Tracker:
         h_hat = frames.ecef_to_geodetic(ahead)[2]
         z = (h_hat - h_min) / np.maximum(sigma_h, 1.0)
         return 0.5 * erfc(-z / math.sqrt(2.0))
+
+    def _observe_impacts(self, scan: Scan, sensor: Sensor, params: SensorDefaults,
+                         covered: np.ndarray) -> None:
+        """Flashes of a sensor that sees events, not air targets: confirmed tracks that came
+        down lose existence by the probability that they did (``tracker.flashes``)."""
+        table = self.tracks
+        rows = covered[table.status[covered] == CONFIRMED]
+        p = flashes.impact_probabilities(scan, sensor, table.x[rows], table.P[rows],
+                                         params.clutter_density, self.config.gate_probability,
+                                         self.config.impact_prior)
+        hit = p > 0.0
+        rows, p = rows[hit], p[hit]
+        table.existence[rows] *= 1.0 - p
+        table.impact[rows] = 1.0 - (1.0 - table.impact[rows]) * (1.0 - p)
+        self.counts.impacts_observed += int((p >= 0.5).sum())
 
     def _mode_visibility(self, scan: Scan, sensor: Sensor, mu: np.ndarray, xm: np.ndarray,
                          Pm: np.ndarray) -> np.ndarray:

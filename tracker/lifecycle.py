@@ -165,7 +165,9 @@ def manage(table: TrackTable, config: TrackerConfig, t: float,
         broken[check] = came_down | ~(altitude >= config.min_altitude_m) \
             | ~np.isfinite(x).all(axis=1)
     keep = config.relink.max_gap_s > 0
-    lost = rows[gone & ~broken & (table.status[rows] == CONFIRMED)] if keep \
+    # a target seen to come down is not waited for
+    lost = rows[gone & ~broken & (table.status[rows] == CONFIRMED)
+                & (table.impact[rows] < 0.5)] if keep \
         else np.empty(0, dtype=np.intp)
     table.status[lost] = LOST
     table.t_lost[lost] = t

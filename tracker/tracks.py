@@ -44,6 +44,8 @@ class TrackTable:
         self.t_lost = np.zeros(capacity)                  #: when a LOST track was lost
         self.t_output = np.full(capacity, -np.inf)        #: last record written
         self.existence = np.zeros(capacity)
+        #: probability that the target came down (an observed impact, tracker.flashes)
+        self.impact = np.zeros(capacity)
         self.status = np.full(capacity, DELETED, dtype=np.int8)
         self.missed = np.zeros(capacity, dtype=bool)      #: no detection at the last covering scan
         self.n_updates = np.zeros(capacity, dtype=np.int64)
@@ -80,8 +82,8 @@ class TrackTable:
         old = self.capacity
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
-                   ("x", "P", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost", "t_output", "existence",
-                    "status", "missed", "n_updates", "looks", "hits", "visible_to", "live",
+                   ("x", "P", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
+                    "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "live",
                     "ids")}
         sensors = self.sensors
         self._allocate(new)
@@ -112,6 +114,7 @@ class TrackTable:
         self.t_born[rows] = t
         self.t_output[rows] = -np.inf
         self.existence[rows] = existence
+        self.impact[rows] = 0.0
         self.status[rows] = TENTATIVE
         self.missed[rows] = False
         self.n_updates[rows] = 1

@@ -92,7 +92,7 @@ def run_track(args: argparse.Namespace) -> int:
             "detections": c.detections, "track_records": n_records,
             "tracks_started": c.tracks_started, "tracks_confirmed": c.tracks_confirmed,
             "tracks_deleted": c.tracks_deleted, "tracks_lost": c.tracks_lost,
-            "tracks_relinked": c.tracks_relinked,
+            "tracks_relinked": c.tracks_relinked, "impacts_observed": c.impacts_observed,
             "clusters_exact": c.clusters_exact, "clusters_approximate": c.clusters_approximate,
             "kernel_failures": dict(c.kernel_failures),
         },
