@@ -417,8 +417,11 @@ def pair_log_likelihood_ratios(innovations, S, offsets, clutter_density) -> np.n
         raise ValueError("clutter_density must be finite and > 0")
     m = S.shape[-1]
     good = np.isfinite(S).all(axis=(-2, -1))
-    good[good] = np.linalg.eigvalsh(S[good]).min(axis=-1) > 0
-    L = np.linalg.cholesky(np.where(good[..., None, None], S, np.eye(m)))      # S = L L'
+    try:                                    # the common case: every S positive definite
+        L = np.linalg.cholesky(np.where(good[..., None, None], S, np.eye(m)))  # S = L L'
+    except np.linalg.LinAlgError:
+        good[good] = np.linalg.eigvalsh(S[good]).min(axis=-1) > 0
+        L = np.linalg.cholesky(np.where(good[..., None, None], S, np.eye(m)))
     w = np.linalg.solve(L[owner], innovations[..., None])[..., 0]               # L w = nu
     log_det = 2.0 * np.log(np.diagonal(L, axis1=-2, axis2=-1)).sum(axis=-1)
     log_n = -0.5 * ((w ** 2).sum(axis=-1) + m * np.log(2.0 * np.pi) + log_det[owner])
