@@ -228,7 +228,9 @@ class Tracker:
             claimed, failed = self._update(scan, sensor, params, covered, edge, visible, x, P,
                                            mu, xm, Pm)
             broken = np.concatenate([broken, failed])
-        if sensor.kind == "los" and params.pd < COVERING_PD and covered.size and len(scan):
+        # a line-of-sight sensor blind to air targets (pd 0) sees events: its detections
+        # on a confirmed track are that target's impact (a weak pd sensor's are updates)
+        if sensor.kind == "los" and params.pd == 0.0 and covered.size and len(scan):
             self._observe_impacts(scan, sensor, params, covered)
 
         t0 = clock()
