@@ -1,6 +1,6 @@
 """airtrack against Stone Soup's JPDA tracker on identical scaling data (issue 5, "Performance").
 
-    PYTHONPATH=.:tests python tests/benchmarks/stonesoup_compare.py 100 300 --scans 30
+    PYTHONPATH=tests python tests/benchmarks/stonesoup_compare.py 100 300 --scans 30
 
 Both trackers take the same scans of ``scaling_data`` (one position sensor
 every 5 s, Pd 0.9, 100 m noise, 10 clutter detections a scan) and are scored
