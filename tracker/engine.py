@@ -34,12 +34,12 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import flashes, frames, gating, imm, kalman, lifecycle, relink
+from . import flashes, frames, gating, imm, kalman, lifecycle, relink, surface
 from .association import associate
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
 from .mode_update import mode_innovations, update_modes
-from .models import ConstantVelocity, CoordinatedTurn
+from .models import ConstantVelocity
 from .scan import Scan, Sensor
 from .tracks import CONFIRMED, DELETED, STATUS_NAMES, TENTATIVE, TrackTable
 
@@ -89,7 +89,7 @@ class Tracker:
         self.config = config or TrackerConfig()
         self.emit = emit or (lambda record: None)
         self._sensor_column = {sid: k for k, sid in enumerate(self.sensors)}
-        self.modes = imm_model(self.config)
+        self.modes = imm.from_config(self.config)
         # a tentative track has not shown it is a target: it is one straight-flight
         # hypothesis (a broad manoeuvre mode would let any two clutter detections form a
         # "track"); its other modes open through the Markov chain once it is confirmed
@@ -389,28 +389,20 @@ class Tracker:
         return (self._visibility(scan, sensor, position, sigma_h).reshape(n, M) * mu).sum(axis=1)
 
     def _hold_above_surface(self, rows: np.ndarray, modes: bool = False) -> None:
-        """Project the estimates of ``rows`` that lie below ``min_target_altitude_m`` onto it.
+        """Hold the estimates of ``rows`` above ``min_target_altitude_m`` (``tracker.surface``).
 
-        An air target does not fly below the surface, but the radar's coarse
-        elevation lets a low target's estimate sink under it, and its vertical
-        velocity with it. The inequality constraint h(x) >= h_min is enforced,
-        when active, by projecting the mean onto h(x) = h_min in the metric of
-        P (Simon & Chia, "Kalman filtering with state equality constraints",
-        IEEE TAES 38(1), 2002, eq. 11): x <- x - P D' (D P D')^-1 (h(x) - h_min)
-        with D = [u' 0], u the local up. Correlated components (the vertical
-        velocity) move with the height. P is kept, which is conservative. With
-        ``modes``, each IMM mode is projected and the combination recomputed.
+        With ``modes``, each IMM mode is projected and the combination recomputed.
         """
         if rows.size == 0:
             return
         table = self.tracks
         if not modes or table.mu.shape[1] == 1:
-            self.counts.surface_projections += project_above_surface(
+            self.counts.surface_projections += surface.project_above_surface(
                 table.x, table.P, rows, self.config.min_target_altitude_m)
             return
         M = table.mu.shape[1]
         xm, Pm = table.xm[rows].reshape(-1, 6), table.Pm[rows].reshape(-1, 6, 6)
-        moved = project_above_surface(xm, Pm, np.arange(xm.shape[0]),
+        moved = surface.project_above_surface(xm, Pm, np.arange(xm.shape[0]),
                                       self.config.min_target_altitude_m)
         if moved:
             table.xm[rows] = xm.reshape(-1, M, 6)
@@ -418,7 +410,7 @@ class Tracker:
             ok = status == 0
             table.x[rows[ok]], table.P[rows[ok]] = x[ok], P[ok]
             # the modes' mean is a chord of the curved surface: it may sag under it
-            project_above_surface(table.x, table.P, rows, self.config.min_target_altitude_m)
+            surface.project_above_surface(table.x, table.P, rows, self.config.min_target_altitude_m)
             self.counts.surface_projections += moved
 
     def _update(self, scan: Scan, sensor: Sensor, params: SensorDefaults, covered: np.ndarray,
@@ -598,48 +590,6 @@ class Tracker:
                     "sensors": sorted([s for s, ts in sensors[row].items() if t - ts <= period]),
                     "t_update": t_update,
                 })
-
-def project_above_surface(x: np.ndarray, P: np.ndarray, rows: np.ndarray, floor: float) -> int:
-    """Project x[rows] below height ``floor`` onto it, in place (``Tracker._hold_above_surface``).
-
-    Returns how many were moved.
-    """
-    lat, lon, alt = frames.ecef_to_geodetic(x[rows, :3])
-    low = alt < floor
-    if not low.any():
-        return 0
-    rows = rows[low]
-    u = frames.enu_rotation(lat[low], lon[low])[:, 2, :]               # (k, 3) up, ECEF
-    PD = np.einsum("nij,nj->ni", P[rows, :, :3], u)                    # (k, 6)
-    s = np.einsum("ni,ni->n", u, PD[:, :3])
-    ok = s > 0
-    x[rows[ok]] -= PD[ok] * ((alt[low][ok] - floor) / s[ok])[:, None]
-    return int(ok.sum())
-
-
-def imm_model(config: TrackerConfig) -> imm.ImmModel:
-    """The modes every track carries (``config.imm``; one CV mode when it is off)."""
-    c = config.imm
-    if not c.enabled:
-        noise = config.process_noise
-        return imm.ImmModel(modes=(ConstantVelocity(noise.horizontal, noise.vertical),),
-                            names=("cv",), mean_sojourn_s=(math.inf,))
-    omega = math.radians(c.turn_rate_deg_s)
-    # a target leaving straight flight turns more often than it climbs or dives;
-    # any manoeuvre mostly ends in straight flight
-    switch = np.array([[0.0, 0.4, 0.4, 0.2], [0.8, 0.0, 0.1, 0.1], [0.8, 0.1, 0.0, 0.1],
-                       [0.8, 0.1, 0.1, 0.0]])
-    tau = np.array([c.straight_sojourn_s, c.turn_sojourn_s, c.turn_sojourn_s,
-                    c.vertical_sojourn_s])
-    return imm.ImmModel(
-        modes=(ConstantVelocity(c.straight.horizontal, c.straight.vertical),
-               CoordinatedTurn(c.turn.horizontal, c.turn.vertical, turn_rate=omega),
-               CoordinatedTurn(c.turn.horizontal, c.turn.vertical, turn_rate=-omega),
-               ConstantVelocity(c.vertical.horizontal, c.vertical.vertical)),
-        names=("cv", "turn_right", "turn_left", "vertical"),
-        mean_sojourn_s=tuple(tau), switch=tuple(map(tuple, switch)),
-        probability_floor=c.probability_floor)
-
 
 def run(scans: Iterable[Scan], sensors: Mapping[str, Sensor], config: TrackerConfig,
         emit: Callable[[dict], None]) -> Tracker:

@@ -23,6 +23,7 @@ failed track gets zeros in every output.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -539,3 +540,27 @@ def mode_association(log_ratio, mu_pred, offsets, beta, beta_none):
         log_likelihood = np.log(lam)
     return (log_likelihood, np.where(lam[owner] > 0, weighted / safe[owner], 0.0),
             np.where(lam > 0, beta_none[:, None] / safe, 1.0))
+
+
+def from_config(config) -> ImmModel:
+    """The tracker's modes from a ``TrackerConfig`` (``config.imm``; one CV mode when off)."""
+    c = config.imm
+    if not c.enabled:
+        noise = config.process_noise
+        return ImmModel(modes=(ConstantVelocity(noise.horizontal, noise.vertical),),
+                            names=("cv",), mean_sojourn_s=(math.inf,))
+    omega = math.radians(c.turn_rate_deg_s)
+    # a target leaving straight flight turns more often than it climbs or dives;
+    # any manoeuvre mostly ends in straight flight
+    switch = np.array([[0.0, 0.4, 0.4, 0.2], [0.8, 0.0, 0.1, 0.1], [0.8, 0.1, 0.0, 0.1],
+                       [0.8, 0.1, 0.1, 0.0]])
+    tau = np.array([c.straight_sojourn_s, c.turn_sojourn_s, c.turn_sojourn_s,
+                    c.vertical_sojourn_s])
+    return ImmModel(
+        modes=(ConstantVelocity(c.straight.horizontal, c.straight.vertical),
+               CoordinatedTurn(c.turn.horizontal, c.turn.vertical, turn_rate=omega),
+               CoordinatedTurn(c.turn.horizontal, c.turn.vertical, turn_rate=-omega),
+               ConstantVelocity(c.vertical.horizontal, c.vertical.vertical)),
+        names=("cv", "turn_right", "turn_left", "vertical"),
+        mean_sojourn_s=tuple(tau), switch=tuple(map(tuple, switch)),
+        probability_floor=c.probability_floor)
