@@ -10,7 +10,7 @@ from kalman_inputs import ecef_states, spd
 from test_kalman import close
 
 from tracker import _imm, frames, imm, kalman, reference
-from tracker.models import POSITION_OBSERVATION, ConstantVelocity, CoordinatedTurn
+from tracker.models import POSITION_OBSERVATION, ConstantVelocity, CoordinatedTurn, local_up
 
 seeds = st.integers(0, 2**32 - 1)
 sizes = st.integers(1, 30)
@@ -316,8 +316,9 @@ def test_predict_turns_each_mode_by_its_own_model():
     assert (status == 0).all()
     x_mixed, P_mixed, c, _ = imm.mix(mu, model.transition(10.0), x, P)
     assert_allclose(mu_pred, c, rtol=0)
+    up = local_up(x_mixed[:, 0])       # one local up per track, for every mode
     for j, mode in enumerate(model.modes):
-        F = mode.transition(np.full(5, 10.0), x_mixed[:, j])
+        F = mode.transition(np.full(5, 10.0), x_mixed[:, j], up=up)
         assert_allclose(x_pred[:, j], np.einsum("nij,nj->ni", F, x_mixed[:, j]), rtol=1e-14)
     # a bad track is reported, zeroed, and does not disturb the others
     x[2, 1, 0] = np.nan

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import _imm, kalman
 from .kalman import STATUS_OK, _in
-from .models import STATE_DIM, ConstantVelocity, CoordinatedTurn
+from .models import STATE_DIM, ConstantVelocity, CoordinatedTurn, local_up
 
 MAX_MODES = 8            #: most modes a track may have (src_cython/imm.pyx MAXMODES)
 #: default floor on every mode probability: a mode never drops below it, so it can
@@ -326,9 +326,14 @@ def predict(model: ImmModel, mu, x, P, dt):
     # failed tracks (zeros) get F = I, Q = 0: their motion models are not evaluated at x = 0
     F = np.broadcast_to(np.eye(n), (N, M, n, n)).copy()
     Q = np.zeros((N, M, n, n))
+    # one local up per track for every mode: the modes' mixed positions differ by metres,
+    # and the up turns by 1.6e-4 rad a km
+    every = ok.all()
+    pick = slice(None) if every else ok
+    up = local_up(x_mixed[pick, 0])
     for j, mode in enumerate(model.modes):
-        F[ok, j] = mode.transition(dt[ok], x_mixed[ok, j])
-        Q[ok, j] = mode.process_noise(x_mixed[ok, j], dt[ok])
+        F[pick, j] = mode.transition(dt[pick], x_mixed[pick, j], up=up)
+        Q[pick, j] = mode.process_noise(x_mixed[pick, j], dt[pick], up=up)
     mode_status = kalman.predict(x_mixed.reshape(N * M, n), P_mixed.reshape(N * M, n, n),
                                  F.reshape(N * M, n, n), Q.reshape(N * M, n, n)).reshape(N, M)
     status = np.where(ok, mode_status.max(axis=1), status).astype(np.int8)

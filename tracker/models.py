@@ -70,6 +70,13 @@ def cross_matrix(u) -> np.ndarray:
     return k
 
 
+def local_up(x) -> np.ndarray:
+    """Unit geodetic up (N, 3), ECEF, at each state's position (x (N, 6) or (N, 3))."""
+    lat, lon, _ = frames.ecef_to_geodetic(np.asarray(x)[:, :3])
+    cos_lat = np.cos(lat)
+    return np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=1)
+
+
 def _local_rotation(x: np.ndarray) -> np.ndarray:
     """ENU rotations (N, 3, 3) at the geodetic position of each track."""
     lat, lon, _ = frames.ecef_to_geodetic(x[:, :3])
@@ -92,7 +99,7 @@ class _EnuWhiteAcceleration:
         _check_nonnegative("q_horizontal", self.q_horizontal)
         _check_nonnegative("q_vertical", self.q_vertical)
 
-    def acceleration_psd(self, x) -> np.ndarray:
+    def acceleration_psd(self, x, up=None) -> np.ndarray:
         r"""ECEF acceleration spectral density at each track's position.
 
         Parameters
@@ -114,14 +121,13 @@ class _EnuWhiteAcceleration:
         (:func:`tracker.frames.enu_rotation`'s last row): the up vector alone,
         not the whole rotation, and an exactly symmetric A.
         """
-        lat, lon, _ = frames.ecef_to_geodetic(_states(x)[:, :3])
-        cos_lat = np.cos(lat)
-        up = np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=1)
+        if up is None:                  # ``up`` (N, 3): the local up, when the caller has it
+            up = local_up(_states(x))
         psd = (self.q_vertical - self.q_horizontal) * (up[:, :, None] * up[:, None, :])
         psd += self.q_horizontal * _I3                  # C-contiguous, as predict_cv requires
         return psd
 
-    def process_noise(self, x, dt) -> np.ndarray:
+    def process_noise(self, x, dt, up=None) -> np.ndarray:
         r"""Process noise Q (N, 6, 6) over per-track steps ``dt`` (s, (N,) or scalar).
 
         Notes
@@ -142,7 +148,7 @@ class _EnuWhiteAcceleration:
         """
         x = _states(x)
         dt = _time_steps(dt, x.shape[0])[:, None, None]
-        psd = self.acceleration_psd(x)
+        psd = self.acceleration_psd(x, up)
         q = np.empty((x.shape[0], STATE_DIM, STATE_DIM))
         q[:, :3, :3] = dt ** 3 / 3.0 * psd
         q[:, :3, 3:] = q[:, 3:, :3] = dt ** 2 / 2.0 * psd
@@ -162,7 +168,7 @@ class ConstantVelocity(_EnuWhiteAcceleration):
     sec. 6.2.2), e.g. 3 m/s over 10 s for the default ``q_horizontal``.
     """
 
-    def transition(self, dt, x=None) -> np.ndarray:
+    def transition(self, dt, x=None, up=None) -> np.ndarray:
         r"""Transition matrices F (N, 6, 6) for per-track steps ``dt`` (s).
 
         ``F = [[I, T I], [0, I]]``. ``x`` (N, 6) is accepted and only sets N,
@@ -215,7 +221,7 @@ class CoordinatedTurn(_EnuWhiteAcceleration):
         if rate.ndim > 1 or not np.isfinite(rate).all():
             raise ValueError(f"turn_rate={self.turn_rate} must be a finite float or (N,) array")
 
-    def transition(self, dt, x) -> np.ndarray:
+    def transition(self, dt, x, up=None) -> np.ndarray:
         """Transition matrices F (N, 6, 6) for steps ``dt`` (s) of the tracks ``x`` (N, 6)."""
         x = _states(x)
         n = x.shape[0]
@@ -224,7 +230,7 @@ class CoordinatedTurn(_EnuWhiteAcceleration):
         if rate.ndim == 1 and rate.shape[0] != n:
             raise ValueError(f"turn_rate has shape {rate.shape}, expected () or ({n},)")
         rate = np.broadcast_to(rate, (n,))
-        k = cross_matrix(_local_rotation(x)[:, 2, :])          # about each track's up axis
+        k = cross_matrix(local_up(x) if up is None else up)    # about each track's up axis
         k2 = k @ k
         wt = rate * dt
         small = np.abs(wt) < _SERIES_BELOW
