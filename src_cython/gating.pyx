@@ -25,6 +25,7 @@ and index ranges and allocates the outputs; ``tracker.reference.gate_pairs``
 is the NumPy twin. float64 throughout: ECEF coordinates (6.4e6 m) are 0.5 m
 apart in float32, coarser than the measurements.
 """
+from _shapes cimport Shape, Shape6x2, Shape6x3, Shape6x4, ShapeAny, shape_m
 from _linalg cimport MAXM, STATUS_OK, STATUS_INVALID_INPUT, STATUS_NOT_PD, all_finite, ldl
 
 from libc.math cimport M_PI, fmod, log
@@ -38,39 +39,11 @@ cdef double TWO_PI = 2.0 * M_PI
 cdef double LOG_TWO_PI = log(2.0 * M_PI)
 
 
-# Compile-time measurement sizes, as in kalman.pyx: los (2), position or radar without
-# range-rate (3), radar with range-rate (4); ShapeAny keeps the run-time m.
-cdef struct Shape2:
-    char tag
-cdef struct Shape3:
-    char tag
-cdef struct Shape4:
-    char tag
-cdef struct ShapeAny:
-    char tag
-
-ctypedef fused Shape:
-    Shape2
-    Shape3
-    Shape4
-    ShapeAny
-
-cdef Shape2 SHAPE_2
-cdef Shape3 SHAPE_3
-cdef Shape4 SHAPE_4
+# compile-time shapes (_shapes.pxd): this module's tag instances; the gate needs only m
+cdef Shape6x2 SHAPE_2
+cdef Shape6x3 SHAPE_3
+cdef Shape6x4 SHAPE_4
 cdef ShapeAny SHAPE_ANY
-
-
-cdef inline Py_ssize_t shape_m(Shape shape, Py_ssize_t m) noexcept nogil:
-    """The measurement dimension: 2, 3, 4, or the run-time m for ShapeAny."""
-    cdef Py_ssize_t fixed = m
-    if Shape is Shape2:
-        fixed = 2
-    elif Shape is Shape3:
-        fixed = 3
-    elif Shape is Shape4:
-        fixed = 4
-    return fixed
 
 
 cdef inline double wrap_pi(double a) noexcept nogil:
