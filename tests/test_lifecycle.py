@@ -94,3 +94,19 @@ def test_config_file_overrides_defaults_and_bad_settings_are_located(tmp_path):
         with pytest.raises(InputError) as err:
             load_config(bad)
         assert str(err.value).startswith(f"{bad}: {field}:"), str(err.value)
+
+
+def test_imm_and_relink_settings_load_and_bad_ones_are_located(tmp_path):
+    good = tmp_path / "imm.yaml"
+    good.write_text("imm: {enabled: false, turn: {horizontal: 50}}\nrelink: {max_gap_s: 0}\n")
+    config = load_config(good)
+    assert config.imm.enabled is False and config.imm.turn.horizontal == 50.0
+    assert config.relink.max_gap_s == 0.0
+    for text, field in (("imm: {enabled: 3}\n", "imm.enabled"),
+                        ("relink: {gate_probability: 1.5}\n", "relink.gate_probability"),
+                        ("impact_prior: 2\n", "impact_prior"),
+                        ("detection: {visible_prior: 0}\n", "detection.visible_prior")):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(text)
+        with pytest.raises(InputError, match=f"{bad}: {field}:"):
+            load_config(bad)
