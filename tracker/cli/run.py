@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError
-from .simulate import DEFAULT_SCENARIO, run_simulate
+from .simulate import add_world_arguments, run_simulate
 from .track import run_track
 
 
@@ -21,13 +21,9 @@ def add_parser(commands) -> None:
         description="Simulate a scenario (default: the bundled caspian-2015) into "
                     "DIR/recording.jsonl.gz, then track it into DIR/tracks.jsonl and "
                     "DIR/summary.json.")
-    run.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO",
-                     help=f"a bundled scenario name or a scenario file (default {DEFAULT_SCENARIO})")
+    add_world_arguments(run)
     run.add_argument("--out", default="run", metavar="DIR",
                      help="the output folder (default ./run; created if missing)")
-    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    run.add_argument("--duration", type=float, metavar="S",
-                     help="only the first S seconds of the scenario")
     run.add_argument("--config", metavar="FILE", help="tracker settings (YAML) over defaults")
     run.add_argument("--quiet", action="store_true", help="no progress bars or summaries")
     run.set_defaults(run=run_run)

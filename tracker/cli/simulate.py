@@ -18,20 +18,25 @@ from ..scan import Scan
 DEFAULT_SCENARIO = "caspian-2015"
 
 
+def add_world_arguments(parser) -> None:
+    """SCENARIO, --seed and --duration: what ``simulate`` and ``run`` both take."""
+    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO",
+                        help=f"a bundled scenario name or a scenario file "
+                             f"(default {DEFAULT_SCENARIO})")
+    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    parser.add_argument("--duration", type=float, metavar="S",
+                        help="simulate only the first S seconds of the scenario")
+
+
 def add_parser(commands) -> None:
     simulate = commands.add_parser(
         "simulate", help="simulate a scenario into a recording",
         description="Fly a scenario's missiles and airliners past its sensors and write "
                     "the recording (header, time-ordered scans, truth and events). The same "
                     "seed gives the same bytes.")
-    simulate.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO",
-                          help=f"a bundled scenario name or a scenario file "
-                               f"(default {DEFAULT_SCENARIO})")
+    add_world_arguments(simulate)
     simulate.add_argument("--out", required=True, metavar="REC",
                           help="the recording to write (.jsonl, or .jsonl.gz for gzip)")
-    simulate.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    simulate.add_argument("--duration", type=float, metavar="S",
-                          help="simulate only the first S seconds of the scenario")
     simulate.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     simulate.set_defaults(run=run_simulate)
 
