@@ -110,3 +110,45 @@ def test_imm_and_relink_settings_load_and_bad_ones_are_located(tmp_path):
         bad.write_text(text)
         with pytest.raises(InputError, match=f"{bad}: {field}:"):
             load_config(bad)
+
+
+def _confirmed_track(table):
+    z = Radar(site=SITE).h(target_state()[None])
+    (row,) = initiate(table, Scan(t=0.0, sensor="r", kind="radar", detections=z), RADAR,
+                      np.array([0]), TrackerConfig())
+    table.status[row] = CONFIRMED
+    return row
+
+
+def test_a_lost_track_is_kept_from_its_last_detection_not_its_coasted_state():
+    table = TrackTable()
+    row = _confirmed_track(table)
+    fix = table.x_fix[row].copy()
+    # it coasted 60 s, and its IMM mixture slowed down and spread
+    table.x[row, 3:] *= 0.8
+    table.P[row] *= 50.0
+    table.t_state[row] = 60.0
+    table.existence[row] = 0.01
+    _, lost, _ = manage(table, TrackerConfig(), 60.0)
+    assert lost.tolist() == [row]
+    assert np.array_equal(table.x[row], fix) and table.t_state[row] == 0.0
+    assert table.t_lost[row] == 60.0
+
+
+def test_a_flash_a_track_outlived_does_not_make_its_later_loss_an_impact():
+    # a flash put 0.63 on the track having come down, but radars went on seeing it
+    # (existence 0.99): when it leaves coverage later it is lost, not taken as impacted
+    table = TrackTable()
+    row = _confirmed_track(table)
+    table.impact[row] = 0.63
+    table.existence[row] = 0.99
+    manage(table, TrackerConfig(), 10.0)
+    assert table.impact[row] == pytest.approx(0.01)
+    table.existence[row] = 0.01
+    _, lost, dead = manage(table, TrackerConfig(), 20.0)
+    assert lost.tolist() == [row] and dead.size == 0
+    # a flash the track did not outlive: it goes with impact 0.9, and is deleted
+    other = _confirmed_track(table)
+    table.impact[other], table.existence[other] = 0.9, 0.01
+    _, lost, dead = manage(table, TrackerConfig(), 30.0)
+    assert lost.size == 0 and dead.tolist() == [other]

@@ -107,3 +107,38 @@ def test_scorer_counts_distinct_ids_per_missile_matched_at_least_once():
             s.add_track(_track(t, "T1", "deleted"))
     m = s.score()
     assert m["missiles_tracked"] == 1 and m["ids_per_missile"] == 2.0
+
+
+def test_two_tracks_on_two_missiles_passing_each_other_are_not_an_identity_change():
+    # M1 and M2 fly 300 m apart, M2 overtaking; each track follows its own missile with a
+    # 200 m error toward the other, so at the pass GOSPA's own assignment swaps them.
+    # The CLEAR MOT rule keeps each track on its missile: one id each; GOSPA's count: two
+    s = RunScorer()
+    for k in range(60):
+        t = T0 + k
+        m1, m2 = 0.0, -600.0 + 20.0 * k               # M2 passes M1 at k = 30
+        s.add_truth(_truth(t, "M1", north_m=m1))
+        s.add_truth(_truth(t, "M2", north_m=m2))
+        toward = 1.0 if m2 > m1 else -1.0
+        s.add_track(_track(t, "T1", north_m=m1 + 200.0 * toward))
+        s.add_track(_track(t, "T2", north_m=m2 - 200.0 * toward))
+    m = s.score()
+    assert m["ids_per_missile"] == 1.0
+    assert m["ids_per_missile_gospa"] == 2.0
+
+
+def test_a_track_that_really_leaves_its_missile_for_another_is_an_identity_change():
+    # T1 follows M1, then jumps to M2 3 km away (M2's own track ends): M2 has two ids
+    s = RunScorer()
+    for k in range(40):
+        t = T0 + k
+        s.add_truth(_truth(t, "M1"))
+        s.add_truth(_truth(t, "M2", north_m=3000.0))
+        s.add_track(_track(t, "T1", north_m=0.0 if k < 20 else 3000.0))
+        if k < 20:
+            s.add_track(_track(t, "T2", north_m=3000.0))
+        elif k == 20:
+            s.add_track(_track(t, "T2", "deleted", north_m=3000.0))
+    m = s.score()
+    assert m["missile_track_ids"]["M2"].keys() == {"T1", "T2"}
+    assert m["missile_track_ids"]["M1"].keys() == {"T1"}

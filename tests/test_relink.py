@@ -143,3 +143,114 @@ def test_a_flash_where_a_confirmed_track_is_ends_it_and_nowhere_else():
     row = far.tracks.rows()[0]
     assert far.counts.impacts_observed == 0 and far.tracks.existence[row] > 0.9
     assert far.tracks.impact[row] == 0.0
+
+
+# ------------------------------------------------- bias-compensated track-segment association
+
+from tracker.relink import Relinker
+from tracker.tracks import CONFIRMED, LOST, TrackTable
+
+ORIGIN = np.ravel(frames.geodetic_to_ecef(math.radians(36.0), math.radians(45.0), 100.0))
+ENU = frames.enu_rotation(math.radians(36.0), math.radians(45.0))      # rows: east, north, up
+TURN = math.radians(8.0)
+
+
+def column_state(k, t, spacing_s=15.0, speed=250.0, waypoint_m=20e3, slower=0.9):
+    """Target k of a column flying east, spacing_s behind target k - 1; 20 km along, at a
+    waypoint, each turns left by 8 deg and slows by 10 %: where it is at t (s after T0)
+    and its velocity, ECEF."""
+    s = speed * (t - spacing_s * k)
+    if s <= waypoint_m:
+        p, v = np.array([s, 0.0, 0.0]), np.array([speed, 0.0, 0.0])
+    else:
+        heading = np.array([math.cos(TURN), math.sin(TURN), 0.0])
+        p = np.array([waypoint_m, 0.0, 0.0]) + slower * (s - waypoint_m) * heading
+        v = slower * speed * heading
+    return np.concatenate([ORIGIN + ENU.T @ p, ENU.T @ v])
+
+
+def add_track(table, x, t, sigma_p, sigma_v, status, rng):
+    P = np.diag([sigma_p ** 2] * 3 + [sigma_v ** 2] * 3)
+    noisy = x + rng.normal(0.0, [sigma_p] * 3 + [sigma_v] * 3)
+    (row,) = table.add(noisy[None], P[None], T0 + t, np.array([0.99]), "r")
+    table.status[row] = status
+    return row
+
+
+def relink_column(relinker, order, rng):
+    """Four targets lost as they pass the origin; after a gap in which they all turned, they
+    come back in ``order``, each 15 s after the one before. Returns, per new track, the
+    column index of the lost id it took."""
+    table = TrackTable(n_sensors=1)
+    lost = [add_track(table, column_state(k, 15.0 * k), 15.0 * k, 80.0, 0.5, LOST, rng)
+            for k in range(4)]
+    for k, row in enumerate(lost):
+        table.t_lost[row] = T0 + 15.0 * k + 60.0
+    column_of = {table.ids[row]: k for k, row in enumerate(lost)}
+    took = {}
+    for n, k in enumerate(order):
+        t = 400.0 + 15.0 * n
+        new = add_track(table, column_state(k, t), t, 150.0, 8.0, CONFIRMED, rng)
+        for a, old in relinker.pairs(table, np.array([new]), table.lost_rows(), T0 + t):
+            relinker.remember(table, old, T0 + t, table.ids[old])
+            table.ids[a] = table.ids[old]
+            table.remove(np.array([old]))
+            took[k] = column_of[table.ids[a]]
+    return took
+
+
+def test_a_column_that_turned_in_a_gap_is_relinked_member_by_member_against_the_first():
+    # After 400 s every prediction is 8 km ahead (two spacings) and 10 km to the side of
+    # its target: the plain gates take in the whole column and cannot tell its members
+    # apart, so the first back takes the earliest lost id; the others are predicted with
+    # its measured offset, so the third target, back before the second, takes its own id
+    relinker = Relinker.from_config(Relink())
+    assert relink_column(relinker, [0, 2, 1, 3], np.random.default_rng(1)) == \
+        {0: 0, 2: 2, 1: 1, 3: 3}
+    # without references (no lag allowed) the third target takes the second's id
+    plain = Relinker.from_config(Relink(reference_max_lag_s=0.0))
+    took = relink_column(plain, [0, 2, 1, 3], np.random.default_rng(1))
+    assert took[0] == 0 and took[2] == 1
+
+
+def test_a_lost_track_far_less_likely_than_the_others_is_not_first_in_line():
+    # the column's lead glided down in the gap: its track, lost early and predicted far
+    # off, is the earliest lost but the least likely by a factor far above
+    # tie_likelihood_ratio, so the first target back takes the second lost id
+    rng = np.random.default_rng(3)
+    relinker = Relinker.from_config(Relink())
+    table = TrackTable(n_sensors=1)
+    crashed = column_state(0, 0.0)
+    crashed[3:] *= 0.45                                  # 115 m/s when it was lost
+    rows = [add_track(table, crashed, 0.0, 80.0, 0.5, LOST, rng)]
+    rows += [add_track(table, column_state(k, 15.0 * k), 15.0 * k, 80.0, 0.5, LOST, rng)
+             for k in (1, 2)]
+    for k, row in enumerate(rows):
+        table.t_lost[row] = T0 + 15.0 * k + 60.0
+    new = add_track(table, column_state(1, 415.0), 415.0, 150.0, 8.0, CONFIRMED, rng)
+    assert relinker.pairs(table, np.array([new]), table.lost_rows(), T0 + 415.0) == \
+        [(new, rows[1])]
+
+
+def test_a_referenced_lost_track_is_not_given_to_a_target_outside_its_referenced_gate():
+    # a new track 10 km off the column's path takes no id once a reference says where
+    # each lost member is, though it lies inside every plain gate
+    rng = np.random.default_rng(2)
+    relinker = Relinker.from_config(Relink())
+    table = TrackTable(n_sensors=1)
+    lost = [add_track(table, column_state(k, 15.0 * k), 15.0 * k, 80.0, 0.5, LOST, rng)
+            for k in range(2)]
+    first = add_track(table, column_state(0, 400.0), 400.0, 150.0, 8.0, CONFIRMED, rng)
+    ((a, old),) = relinker.pairs(table, np.array([first]), table.lost_rows(), T0 + 400.0)
+    assert old == lost[0]
+    relinker.remember(table, old, T0 + 400.0, table.ids[old])
+    table.ids[a] = table.ids[old]
+    table.remove(np.array([old]))
+    stray = column_state(1, 415.0)
+    stray[:3] += ENU.T @ np.array([0.0, 10e3, 0.0])
+    b = add_track(table, stray, 415.0, 150.0, 8.0, CONFIRMED, rng)
+    assert relinker.pairs(table, np.array([b]), table.lost_rows(), T0 + 415.0) == []
+    # the real second target does take it
+    c = add_track(table, column_state(1, 415.0), 415.0, 150.0, 8.0, CONFIRMED, rng)
+    assert relinker.pairs(table, np.array([c]), table.lost_rows(), T0 + 415.0) == \
+        [(c, lost[1])]

@@ -89,8 +89,10 @@ class Imm:
     """
 
     enabled: bool = True
-    #: straight flight: an airliner or a cruise missile between waypoints
-    straight: ProcessNoise = field(default_factory=lambda: ProcessNoise(10.0, 1.0))
+    #: straight flight: an airliner or a cruise missile between waypoints; low enough that
+    #: velocity is known to ~1 m/s (two missiles 10 m/s apart overtaking 300 m from one
+    #: another keep their tracks), the turn and vertical modes take the manoeuvres
+    straight: ProcessNoise = field(default_factory=lambda: ProcessNoise(1.0, 0.1))
     turn_rate_deg_s: float = 3.0           #: the coordinated-turn modes' rate, right and left
     #: (standard rate); their noise covers 1-5 deg/s at 250 m/s: a rate error dw is an
     #: acceleration v dw (8.7 m/s^2 for 2 deg/s) that stays in the gate over a 10 s
@@ -117,6 +119,16 @@ class Relink:
     #: gate would take in every target for 100 km around
     process_noise: ProcessNoise = field(
         default_factory=lambda: ProcessNoise(horizontal=10.0, vertical=0.1))
+    #: a re-linked track is a reference for a lost one that trails it along its path by at
+    #: most this (s): its measured offset stands in for the common manoeuvre (tracker/relink)
+    reference_max_lag_s: float = 300.0
+    #: ... whose prediction lies this close (m) to the reference's predicted line
+    reference_max_cross_track_m: float = 3000.0
+    #: ... and whose velocity differs from the reference's by at most this (m/s)
+    reference_max_velocity_difference_mps: float = 30.0
+    #: lost tracks whose likelihoods for a new track are within this ratio of the best are
+    #: told apart by the order they were lost in (the earliest first), not by kinematics
+    tie_likelihood_ratio: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -212,6 +224,13 @@ class TrackerConfig:
             raise InputError("must be a finite number", field="imm.turn_rate_deg_s")
         if not 0.0 < self.imm.probability_floor < 0.25:
             raise InputError("must lie in (0, 0.25)", field="imm.probability_floor")
+        for name in ("reference_max_lag_s", "reference_max_cross_track_m",
+                     "reference_max_velocity_difference_mps"):
+            if not (math.isfinite(getattr(self.relink, name)) and getattr(self.relink, name) >= 0):
+                raise InputError("must be a number >= 0", field=f"relink.{name}")
+        if not (math.isfinite(self.relink.tie_likelihood_ratio)
+                and self.relink.tie_likelihood_ratio >= 1.0):
+            raise InputError("must be a number >= 1", field="relink.tie_likelihood_ratio")
         if not 0.0 < self.relink.gate_probability < 1.0:
             raise InputError("must lie in (0, 1)", field="relink.gate_probability")
         if not 0.0 < self.initiation.existence < 1.0:

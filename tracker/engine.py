@@ -98,8 +98,7 @@ class Tracker:
         self.counts = RunCounts()
         self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
                                        q_vertical=self.config.process_noise.vertical)
-        noise = self.config.relink.process_noise
-        self._cruise = ConstantVelocity(q_horizontal=noise.horizontal, q_vertical=noise.vertical)
+        self._relinker = relink.Relinker.from_config(self.config.relink)
         self._pending: list[tuple[float, int, Scan]] = []
         self._sequence = itertools.count()
         self._newest_t = -math.inf          # newest scan time received
@@ -279,8 +278,8 @@ class Tracker:
         evidence over the one prior).
         """
         table = self.tracks
-        for new, old in relink.relink(table, confirmed, lost, t, self._cruise,
-                                      self.config.relink.gate_probability):
+        for new, old in self._relinker.pairs(table, confirmed, lost, t):
+            self._relinker.remember(table, old, t, table.ids[old])
             self._emit(np.array([new]), t, deleted=True)
             table.ids[new] = table.ids[old]
             table.t_born[new] = table.t_born[old]
@@ -476,6 +475,8 @@ class Tracker:
         table.existence[covered] = np.clip(existence, 0.0, 1.0)
         detected = ok & (assoc.beta_none < 0.5)
         table.t_update[covered[detected]] = t
+        table.x_fix[covered[detected]] = table.x[covered[detected]]
+        table.P_fix[covered[detected]] = table.P[covered[detected]]
         table.n_updates[covered[detected]] += 1
         if params.pd >= COVERING_PD:
             sure = ~edge & (visible >= 0.5)

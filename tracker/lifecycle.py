@@ -164,6 +164,9 @@ def manage(table: TrackTable, config: TrackerConfig, t: float,
         came_down = altitude < config.min_target_altitude_m - config.impact_sigmas * sigma_h
         broken[check] = came_down | ~(altitude >= config.min_altitude_m) \
             | ~np.isfinite(x).all(axis=1)
+    # an impact is one way for a target to stop existing: a flash's impact probability
+    # (tracker.flashes) cannot outlive the detections that later show the target flying
+    table.impact[rows] = np.minimum(table.impact[rows], 1.0 - r)
     keep = config.relink.max_gap_s > 0
     # a target seen to come down is not waited for
     lost = rows[gone & ~broken & (table.status[rows] == CONFIRMED)
@@ -171,6 +174,11 @@ def manage(table: TrackTable, config: TrackerConfig, t: float,
         else np.empty(0, dtype=np.intp)
     table.status[lost] = LOST
     table.t_lost[lost] = t
+    # over its gap a lost target is predicted in cruise (tracker.relink) from its last
+    # detection: while a track coasts its IMM modes turn both ways, and their mixture
+    # slows down (a 250 m/s missile coasted 60 s comes out at ~205 m/s) and spreads
+    table.x[lost], table.P[lost] = table.x_fix[lost], table.P_fix[lost]
+    table.t_state[lost] = table.t_update[lost]
     waiting = table.lost_rows()
     expired = waiting[t - table.t_lost[waiting] > config.relink.max_gap_s]
     dead = rows[(gone | broken) & (table.status[rows] != LOST)]

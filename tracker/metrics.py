@@ -53,3 +53,40 @@ def gospa(truth: np.ndarray, tracks: np.ndarray, c: float = 2000.0, p: float = 2
     total = local + 0.5 * c ** p * (missed + false)
     return Gospa(distance=total ** (1.0 / p), localisation=local, missed=missed, false=false,
                  pairs=pairs)
+
+
+def persistent_correspondence(previous: dict, truth_ids: list, track_ids: list,
+                              truth: np.ndarray, tracks: np.ndarray, c: float = 2000.0) -> dict:
+    """Truth id -> track id at one time, keeping last time's pairs that still hold.
+
+    The CLEAR MOT rule (K. Bernardin, R. Stiefelhagen, "Evaluating multiple
+    object tracking performance: the CLEAR MOT metrics", EURASIP JIVP 2008,
+    section 2.1.1): a pair of ``previous`` whose track is still reported and
+    still closer than ``c`` to its truth is kept, so two tracks that each
+    follow their own target never trade targets because the targets pass
+    within the tracks' errors of one another; the truths and tracks left
+    over are matched by least sum of squared distances (scipy's
+    ``linear_sum_assignment``), pairs closer than ``c`` only. Identity
+    changes counted from these pairs are the tracker's, not the metric's.
+    """
+    truth = np.asarray(truth, dtype=float).reshape(-1, 3)
+    tracks = np.asarray(tracks, dtype=float).reshape(-1, 3)
+    column = {tid: j for j, tid in enumerate(track_ids)}
+    matched: dict = {}
+    taken = np.zeros(len(track_ids), dtype=bool)
+    free = []
+    for i, oid in enumerate(truth_ids):
+        j = column.get(previous.get(oid), -1)
+        if j >= 0 and not taken[j] and np.linalg.norm(truth[i] - tracks[j]) < c:
+            matched[oid] = track_ids[j]
+            taken[j] = True
+        else:
+            free.append(i)
+    left = np.flatnonzero(~taken)
+    if free and left.size:
+        d = cdist(truth[free], tracks[left])
+        rows, cols = linear_sum_assignment(np.minimum(d, c) ** 2)
+        for r, k in zip(rows, cols):
+            if d[r, k] < c:
+                matched[truth_ids[free[r]]] = track_ids[left[k]]
+    return matched

@@ -12,54 +12,190 @@ segment association, fine-step IMM and initialization with Doppler for
 improved track performance during maneuvering targets", IEEE TAES 40(1),
 2004): with d = x_new - x_lost(t) and S = P_new + P_lost(t), a pair is
 possible when d' S^-1 d is inside the 6-D gate of probability
-``relink.gate_probability``, and the possible pairs are assigned by least
-total negative log-likelihood, d' S^-1 d + ln det S (scipy's
-``linear_sum_assignment``). A matched new track takes the lost track's id.
+``relink.gate_probability``.
+
+Over minutes the prediction's error is mostly the target's own unmodelled
+manoeuvres (a waypoint turn, a speed change), and targets that fly one path
+a few seconds apart, a column of cruise missiles, make the same ones: after
+a 5-minute gap every prediction of the column is 15 km off in the same way,
+four times the spacing of its missiles. So a lost track that follows the
+path of one already re-linked (its *reference*) is predicted with the
+reference's measured offset instead, the bias-compensated association of
+track segments (cf. the common-bias assignment of Levedahl, "An explicit
+pattern matching assignment algorithm", SPIE 4728, 2002). With lag s (how
+many seconds the lost track trails the reference along its path) the lost
+target is where the reference's target was s seconds before, so its offset
+from its own prediction is the reference's s seconds ago:
+
+.. math:: \\hat x_l(t) = F_l x_l + A\\,(x_r^{live}(t) - F_r x_r), \\qquad
+          A = \\begin{bmatrix} I & -sI \\\\ 0 & I \\end{bmatrix}
+
+with covariance P_new + F_l P_l F_l' + A (P_r^live + F_r P_r F_r') A' +
+Q(|s|): the lost states' own errors, predicted without process noise (the
+manoeuvres are common and cancel), and the cruise noise over the lag for
+what is not common. A reference counts for a lost track when the lag is
+under ``relink.reference_max_lag_s``, the lost track's prediction lies
+within ``relink.reference_max_cross_track_m`` of the reference's predicted
+line, and their velocities differ by less than
+``relink.reference_max_velocity_difference_mps``; the nearest in lag is used.
+
+Choosing: a newly confirmed track takes, among the lost tracks whose gate
+it falls in (the referenced gate for those with a reference, the plain one
+for the others), the most likely, least d' S^-1 d + ln det S; among those
+within ``relink.tie_likelihood_ratio`` of it, which the kinematics cannot
+tell apart, the earliest lost (a column leaves coverage and comes back in
+order). A referenced prediction, kilometres tighter, wins whenever it fits;
+a lost track with a reference and outside its referenced gate is not this
+target. A track lost minutes before the others and predicted 100 km off
+(its missile glided down) is far less likely than them, and does not take
+the first id of the column to come back.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
 from . import kalman
 from .models import ConstantVelocity
 from .tracks import TrackTable
 
-#: cost of a pair outside the gate: never chosen over a gated one, and dropped after
-_OUTSIDE = 1e12
+
+@dataclass
+class _Reference:
+    """A re-linked pair: the lost segment's last state and the live track that continued it."""
+
+    track_id: str
+    x: np.ndarray            #: the lost segment's state at ``t_state`` (6,)
+    P: np.ndarray            #: its covariance (6, 6)
+    t_state: float
+    t_relinked: float
 
 
-def relink(table: TrackTable, new: np.ndarray, lost: np.ndarray, t: float,
-           motion: ConstantVelocity, gate_probability: float) -> list[tuple[int, int]]:
-    """Pairs (new row, lost row) that continue one another, by the rule of the module docstring.
+def _predict(x: np.ndarray, P: np.ndarray, dt: np.ndarray, psd: np.ndarray):
+    """Copies of (n, 6) states and (n, 6, 6) covariances predicted by ``dt`` (CV)."""
+    x, P = x.copy(), P.copy()
+    status = kalman.predict_cv(x, P, np.maximum(dt, 0.0), psd)
+    return x, P, status == 0
 
-    ``new`` are rows of tracks at time ``t``; ``lost`` rows of lost tracks,
-    predicted here (on copies) from their own times to ``t``.
-    """
-    if new.size == 0 or lost.size == 0:
-        return []
-    x, P = table.x[lost].copy(), table.P[lost].copy()
-    status = kalman.predict_cv(x, P, np.maximum(t - table.t_state[lost], 0.0),
-                               motion.acceleration_psd(x))
-    usable = status == 0
-    lost, x, P = lost[usable], x[usable], P[usable]
-    if lost.size == 0:
-        return []
-    d = table.x[new][:, None, :] - x[None, :, :]                      # (n, l, 6)
-    S = table.P[new][:, None, :, :] + P[None, :, :, :]                 # (n, l, 6, 6)
+
+def _nll(d: np.ndarray, S: np.ndarray) -> tuple[float, float]:
+    """(d' S^-1 d, ln det S), (inf, inf) when S is not positive definite."""
     sign, logdet = np.linalg.slogdet(S)
-    ok = sign > 0
-    distance = np.full(d.shape[:2], np.inf)
-    distance[ok] = np.einsum("ki,ki->k", d[ok], np.linalg.solve(S[ok], d[ok][..., None])[..., 0])
-    gated = ok & (distance <= chi2.ppf(gate_probability, 6))
-    if not gated.any():
-        return []
-    pairs, taken = [], np.zeros(lost.size, dtype=bool)
-    order = np.argsort(table.t_lost[lost], kind="stable")
-    for a in range(new.size):
-        choice = order[gated[a, order] & ~taken[order]]
-        if choice.size:
-            taken[choice[0]] = True
-            pairs.append((int(new[a]), int(lost[choice[0]])))
-    return pairs
+    if sign <= 0:
+        return np.inf, np.inf
+    return float(d @ np.linalg.solve(S, d)), float(logdet)
+
+
+class Relinker:
+    """Decides which lost track a newly confirmed one continues, and remembers references."""
+
+    def __init__(self, motion: ConstantVelocity, gate_probability: float,
+                 max_gap_s: float, max_lag_s: float, max_cross_track_m: float,
+                 max_velocity_difference_mps: float, tie_likelihood_ratio: float):
+        self.motion = motion
+        self.gate = chi2.ppf(gate_probability, 6)
+        self.tie = 2.0 * np.log(tie_likelihood_ratio)
+        self.max_gap_s = max_gap_s
+        self.max_lag_s = max_lag_s
+        self.max_cross_track_m = max_cross_track_m
+        self.max_velocity_difference_mps = max_velocity_difference_mps
+        self.references: list[_Reference] = []
+
+    @classmethod
+    def from_config(cls, relink_config) -> "Relinker":
+        q = relink_config.process_noise
+        return cls(ConstantVelocity(q_horizontal=q.horizontal, q_vertical=q.vertical),
+                   relink_config.gate_probability, relink_config.max_gap_s,
+                   relink_config.reference_max_lag_s, relink_config.reference_max_cross_track_m,
+                   relink_config.reference_max_velocity_difference_mps,
+                   relink_config.tie_likelihood_ratio)
+
+    def remember(self, table: TrackTable, old: int, t: float, track_id: str) -> None:
+        """Keep lost row ``old``'s state as a reference for the track now called ``track_id``."""
+        self.references.append(_Reference(track_id, table.x[old].copy(), table.P[old].copy(),
+                                          float(table.t_state[old]), t))
+
+    def _live_references(self, table: TrackTable, t: float):
+        """References whose continuing track is still followed: (refs, live rows)."""
+        self.references = [r for r in self.references if t - r.t_relinked <= self.max_gap_s]
+        if not self.references:
+            return [], np.empty(0, dtype=np.intp)
+        active = table.active_rows()
+        row_of = {table.ids[k]: k for k in active}
+        refs = [r for r in self.references if r.track_id in row_of]
+        return refs, np.array([row_of[r.track_id] for r in refs], dtype=np.intp)
+
+    def pairs(self, table: TrackTable, new: np.ndarray, lost: np.ndarray,
+              t: float) -> list[tuple[int, int]]:
+        """Pairs (new row, lost row) that continue one another (module docstring)."""
+        if new.size == 0 or lost.size == 0:
+            return []
+        psd = self.motion.acceleration_psd(table.x[lost])
+        x, P, ok = _predict(table.x[lost], table.P[lost], t - table.t_state[lost], psd)
+        lost, x, P = lost[ok], x[ok], P[ok]
+        if lost.size == 0:
+            return []
+        # the lost states predicted without process noise: their own errors only
+        _, P0, _ = _predict(table.x[lost], table.P[lost], t - table.t_state[lost],
+                            np.zeros_like(psd[ok]))
+        referenced = self._referenced_predictions(table, lost, x, P0, t)
+        taken = np.zeros(lost.size, dtype=bool)
+        result = []
+        for a in new:
+            cost = np.full(lost.size, np.inf)
+            for j in np.flatnonzero(~taken):
+                xj, Sj = referenced[j] if referenced[j] is not None else (x[j], P[j])
+                m2, logdet = _nll(table.x[a] - xj, table.P[a] + Sj)
+                if m2 <= self.gate:
+                    cost[j] = m2 + logdet
+            tied = np.flatnonzero(np.isfinite(cost) & (cost <= cost.min() + self.tie))
+            if tied.size:
+                best = tied[np.argmin(table.t_lost[lost[tied]])]
+                taken[best] = True
+                result.append((int(a), int(lost[best])))
+        return result
+
+    def _referenced_predictions(self, table: TrackTable, lost: np.ndarray, x: np.ndarray,
+                                P0: np.ndarray, t: float) -> list:
+        """Per lost track, (prediction, covariance without P_new) from its nearest reference, or None."""
+        out: list = [None] * lost.size
+        refs, rows = self._live_references(table, t)
+        if not refs:
+            return out
+        xs = np.array([r.x for r in refs])
+        Ps = np.array([r.P for r in refs])
+        xr, Pr0, ok = _predict(xs, Ps, t - np.array([r.t_state for r in refs]),
+                               np.zeros((len(refs), 3, 3)))
+        # the continuing tracks, brought to t (they were updated at most a scan ago)
+        live_psd = self.motion.acceleration_psd(table.x[rows])
+        xl, Pl, ok_live = _predict(table.x[rows], table.P[rows], t - table.t_state[rows],
+                                   live_psd)
+        ok &= ok_live
+        for j in range(lost.size):
+            v = x[j, 3:]
+            speed = np.linalg.norm(v)
+            if speed <= 0.0:
+                continue
+            best, best_lag = -1, np.inf
+            for k in np.flatnonzero(ok):
+                ahead = xr[k, :3] - x[j, :3]
+                lag = float(ahead @ xr[k, 3:]) / float(xr[k, 3:] @ xr[k, 3:])
+                cross = ahead - lag * xr[k, 3:]
+                if (abs(lag) <= self.max_lag_s and abs(lag) < abs(best_lag)
+                        and np.linalg.norm(cross) <= self.max_cross_track_m
+                        and np.linalg.norm(xr[k, 3:] - v) <= self.max_velocity_difference_mps):
+                    best, best_lag = k, lag
+            if best < 0:
+                continue
+            A = np.eye(6)
+            A[:3, 3:] = -best_lag * np.eye(3)
+            offset = A @ (xl[best] - xr[best])
+            Q = np.zeros((1, 6, 6))
+            xq = x[j:j + 1].copy()
+            kalman.predict_cv(xq, Q, np.array([abs(best_lag)]),
+                              self.motion.acceleration_psd(xq))
+            S = P0[j] + A @ (Pl[best] + Pr0[best]) @ A.T + Q[0]
+            out[j] = (x[j] + offset, S)
+        return out

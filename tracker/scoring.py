@@ -9,8 +9,14 @@ alpha = 2) matches tracks to every flying object. From the matches:
   ``seen_by`` is not empty that a confirmed (or coasting) track matches
   (whatever the sensors: a boosting missile seen only by an infrared
   satellite counts, though a line of sight alone never starts a track);
-* ``ids_per_missile``: distinct track ids matched to a missile, averaged over
-  the missiles matched at least once;
+* ``ids_per_missile``: distinct track ids that follow a missile, averaged over
+  the missiles followed at least once. Who follows whom is decided time by
+  time by the CLEAR MOT rule (``tracker.metrics.persistent_correspondence``):
+  a track keeps its missile while it stays within c of it, so two missiles
+  passing closer than the tracks' errors do not count as an identity change
+  unless a track really leaves its missile. ``ids_per_missile_gospa`` counts
+  instead every id GOSPA's own assignment ever gave a missile, flips during
+  such passes included (stricter than any tracker can be);
 * ``false_tracks_over_30s``: confirmed tracks left unmatched for more than
   30 s in a row: the time from the first to the last of consecutive truth
   samples at which the track is reported confirmed (or coasting) and GOSPA
@@ -25,7 +31,7 @@ from collections import defaultdict
 import numpy as np
 
 from . import frames
-from .metrics import gospa
+from .metrics import gospa, persistent_correspondence
 from .recording import Truth
 
 CONFIRMED_STATUSES = ("confirmed", "coasting")
@@ -70,6 +76,8 @@ class RunScorer:
         distances, local, missed, false = [], [], [], []
         covered_missile = matched_missile = 0
         ids_of_missile: dict[str, dict[str, list[float]]] = defaultdict(dict)
+        gospa_ids_of_missile: dict[str, set] = defaultdict(set)
+        following: dict[str, str] = {}              # truth id -> track id (CLEAR MOT)
         unmatched_since: dict[str, float] = {}
         longest_unmatched: dict[str, float] = defaultdict(float)
         worst_run: dict[str, tuple[float, float]] = {}   # track id -> (start, end)
@@ -95,12 +103,18 @@ class RunScorer:
             missed.append(g.missed)
             false.append(g.false)
             match = {int(a): int(b) for a, b in g.pairs}
+            following = persistent_correspondence(following, [r.id for r in truth], track_ids,
+                                                  truth_pos, track_pos, c=self.c)
             for a, r in enumerate(truth):
-                if r.kind == "cruise_missile" and r.seen_by:
+                if r.kind != "cruise_missile":
+                    continue
+                if r.seen_by:
                     covered_missile += 1
                     matched_missile += a in match
-                if r.kind == "cruise_missile" and a in match:
-                    span = ids_of_missile[r.id].setdefault(track_ids[match[a]], [t, t])
+                if a in match:
+                    gospa_ids_of_missile[r.id].add(track_ids[match[a]])
+                if r.id in following:
+                    span = ids_of_missile[r.id].setdefault(following[r.id], [t, t])
                     span[1] = t
             matched_tracks = {track_ids[b] for b in match.values()}
             for i in list(unmatched_since):          # a run ends when the track stops
@@ -127,6 +141,8 @@ class RunScorer:
             else 0.0,
             "missiles_tracked": len(ids_of_missile),
             "ids_per_missile": float(np.mean(n_ids)) if n_ids else 0.0,
+            "ids_per_missile_gospa": float(np.mean([len(v) for v in gospa_ids_of_missile.values()]))
+            if gospa_ids_of_missile else 0.0,
             "false_tracks_over_30s": sum(v > self.false_run_s for v in longest_unmatched.values()),
             "longest_unmatched_confirmed_s": max(longest_unmatched.values(), default=0.0),
             # the evidence behind the counts, for an analyst: every missile's track ids

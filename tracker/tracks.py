@@ -39,6 +39,10 @@ class TrackTable:
         self.Pm[:] = np.eye(6)
         self.mu = np.zeros((capacity, M))
         self.t_state = np.zeros(capacity)                 #: time of x and P
+        #: x and P just after the last detection that updated the track (at t_update): a
+        #: lost track is predicted over its gap from here, not from its coasted state
+        self.x_fix = np.zeros((capacity, 6))
+        self.P_fix = np.zeros((capacity, 6, 6))
         self.t_update = np.zeros(capacity)                #: last detection that updated it
         self.t_born = np.zeros(capacity)
         self.t_lost = np.zeros(capacity)                  #: when a LOST track was lost
@@ -82,7 +86,7 @@ class TrackTable:
         old = self.capacity
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
-                   ("x", "P", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
+                   ("x", "P", "x_fix", "P_fix", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
                     "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "live",
                     "ids")}
         sensors = self.sensors
@@ -111,6 +115,8 @@ class TrackTable:
         self.mu[rows] = self.initial_modes
         self.t_state[rows] = t
         self.t_update[rows] = t
+        self.x_fix[rows] = x
+        self.P_fix[rows] = P
         self.t_born[rows] = t
         self.t_output[rows] = -np.inf
         self.existence[rows] = existence
