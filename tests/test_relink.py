@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from tracker import frames
 from tracker.config import Relink, TrackerConfig
@@ -202,13 +203,14 @@ def relink_column(relinker, order, rng):
 def test_a_column_that_turned_in_a_gap_is_relinked_member_by_member_against_the_first():
     # After 400 s every prediction is 8 km ahead (two spacings) and 10 km to the side of
     # its target: the plain gates take in the whole column and cannot tell its members
-    # apart, so the first back takes the earliest lost id; the others are predicted with
-    # its measured offset, so the third target, back before the second, takes its own id
-    relinker = Relinker.from_config(Relink())
+    # apart (likelihoods within 100 of one another), so with the column-order rule the
+    # first back takes the earliest lost id; the others are predicted with its measured
+    # offset, so the third target, back before the second, takes its own id
+    relinker = Relinker.from_config(Relink(tie_likelihood_ratio=100.0))
     assert relink_column(relinker, [0, 2, 1, 3], np.random.default_rng(1)) == \
         {0: 0, 2: 2, 1: 1, 3: 3}
     # without references (no lag allowed) the third target takes the second's id
-    plain = Relinker.from_config(Relink(reference_max_lag_s=0.0))
+    plain = Relinker.from_config(Relink(reference_max_lag_s=0.0, tie_likelihood_ratio=100.0))
     took = relink_column(plain, [0, 2, 1, 3], np.random.default_rng(1))
     assert took[0] == 0 and took[2] == 1
 
@@ -218,7 +220,7 @@ def test_a_lost_track_far_less_likely_than_the_others_is_not_first_in_line():
     # off, is the earliest lost but the least likely by a factor far above
     # tie_likelihood_ratio, so the first target back takes the second lost id
     rng = np.random.default_rng(3)
-    relinker = Relinker.from_config(Relink())
+    relinker = Relinker.from_config(Relink(tie_likelihood_ratio=100.0))
     table = TrackTable(n_sensors=1)
     crashed = column_state(0, 0.0)
     crashed[3:] *= 0.45                                  # 115 m/s when it was lost
@@ -236,7 +238,7 @@ def test_a_referenced_lost_track_is_not_given_to_a_target_outside_its_referenced
     # a new track 10 km off the column's path takes no id once a reference says where
     # each lost member is, though it lies inside every plain gate
     rng = np.random.default_rng(2)
-    relinker = Relinker.from_config(Relink())
+    relinker = Relinker.from_config(Relink(tie_likelihood_ratio=100.0))
     table = TrackTable(n_sensors=1)
     lost = [add_track(table, column_state(k, 15.0 * k), 15.0 * k, 80.0, 0.5, LOST, rng)
             for k in range(2)]
@@ -254,3 +256,25 @@ def test_a_referenced_lost_track_is_not_given_to_a_target_outside_its_referenced
     c = add_track(table, column_state(1, 415.0), 415.0, 150.0, 8.0, CONFIRMED, rng)
     assert relinker.pairs(table, np.array([c]), table.lost_rows(), T0 + 415.0) == \
         [(c, lost[1])]
+
+
+def test_a_coasting_track_is_reported_dead_reckoned_from_its_last_detection():
+    # a track last detected at T0 whose IMM mixture, coasted 60 s, slowed to 205 m/s and
+    # fell 2 km behind: its record at T0 + 60 is the detection's state moved on 60 s
+    records = []
+    tracker = Tracker({"w": radar("w", WEST, 250e3)}, TrackerConfig(), records.append)
+    table = tracker.tracks
+    fix = eastbound(T0)
+    (row,) = table.add(fix[None], np.diag([100.0 ** 2] * 3 + [3.0 ** 2] * 3)[None], T0,
+                       np.array([0.99]), "w")
+    table.status[row], table.missed[row] = CONFIRMED, True
+    table.x[row] = eastbound(T0 + 60.0)
+    table.x[row, :3] -= 2000.0 * table.x[row, 3:] / 250.0
+    table.x[row, 3:] *= 205.0 / 250.0
+    table.t_state[row] = T0 + 60.0
+    tracker._emit(np.array([row]), T0 + 60.0)
+    (r,) = records
+    assert r["status"] == "coasting" and r["t_update"] == T0
+    assert np.hypot(*r["vel_enu"][:2]) == pytest.approx(250.0, abs=0.5)
+    p = np.ravel(frames.geodetic_to_ecef(np.radians(r["lat"]), np.radians(r["lon"]), r["alt"]))
+    assert np.linalg.norm(p - eastbound(T0 + 60.0)[:3]) < 50.0

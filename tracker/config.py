@@ -127,8 +127,10 @@ class Relink:
     #: ... and whose velocity differs from the reference's by at most this (m/s)
     reference_max_velocity_difference_mps: float = 30.0
     #: lost tracks whose likelihoods for a new track are within this ratio of the best are
-    #: told apart by the order they were lost in (the earliest first), not by kinematics
-    tie_likelihood_ratio: float = 100.0
+    #: told apart by the order they were lost in (the earliest first), not by kinematics;
+    #: 1: the most likely always (members of a column that do not come back, having
+    #: crashed or flown to other targets, would otherwise pass their ids down the column)
+    tie_likelihood_ratio: float = 1.0
 
 
 @dataclass(frozen=True)
