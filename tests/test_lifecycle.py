@@ -105,7 +105,11 @@ def test_imm_and_relink_settings_load_and_bad_ones_are_located(tmp_path):
     for text, field in (("imm: {enabled: 3}\n", "imm.enabled"),
                         ("relink: {gate_probability: 1.5}\n", "relink.gate_probability"),
                         ("impact_prior: 2\n", "impact_prior"),
-                        ("detection: {visible_prior: 0}\n", "detection.visible_prior")):
+                        ("detection: {visible_prior: 0}\n", "detection.visible_prior"),
+                        ("relink: {tie_likelihood_ratio: 0.5}\n", "relink.tie_likelihood_ratio"),
+                        ("relink: {reference_max_lag_s: -1}\n", "relink.reference_max_lag_s"),
+                        ("merge: {gate_probability: 0}\n", "merge.gate_probability"),
+                        ("merge: {max_distance_m: 0}\n", "merge")):
         bad = tmp_path / "bad.yaml"
         bad.write_text(text)
         with pytest.raises(InputError, match=f"{bad}: {field}:"):

@@ -134,6 +134,16 @@ class Relink:
 
 
 @dataclass(frozen=True)
+class Merge:
+    """Two confirmed tracks on one target become one (tracker/merge.py)."""
+
+    gate_probability: float = 0.99         #: of the 6-D track-to-track gate
+    min_duration_s: float = 10.0           #: the pair stays a pair this long (s); < 0: never
+    max_distance_m: float = 5000.0         #: pairs are looked for this close (m)
+    check_period_s: float = 5.0            #: how often the check runs (s)
+
+
+@dataclass(frozen=True)
 class TrackerConfig:
     """Every setting of the tracker, with its default."""
 
@@ -165,6 +175,7 @@ class TrackerConfig:
     initiation: Initiation = field(default_factory=Initiation)
     detection: Detection = field(default_factory=Detection)
     relink: Relink = field(default_factory=Relink)
+    merge: Merge = field(default_factory=Merge)
     imm: Imm = field(default_factory=Imm)
     sensor_defaults: Mapping[str, SensorDefaults] = field(
         default_factory=_default_sensor_defaults)
@@ -233,6 +244,14 @@ class TrackerConfig:
         if not (math.isfinite(self.relink.tie_likelihood_ratio)
                 and self.relink.tie_likelihood_ratio >= 1.0):
             raise InputError("must be a number >= 1", field="relink.tie_likelihood_ratio")
+        if not 0.0 < self.merge.gate_probability < 1.0:
+            raise InputError("must lie in (0, 1)", field="merge.gate_probability")
+        for name in ("min_duration_s", "max_distance_m", "check_period_s"):
+            if not math.isfinite(getattr(self.merge, name)):
+                raise InputError("must be a number", field=f"merge.{name}")
+        if not (self.merge.max_distance_m > 0 and self.merge.check_period_s >= 0):
+            raise InputError("must be > 0 (max_distance_m), >= 0 (check_period_s)",
+                             field="merge")
         if not 0.0 < self.relink.gate_probability < 1.0:
             raise InputError("must lie in (0, 1)", field="relink.gate_probability")
         if not 0.0 < self.initiation.existence < 1.0:

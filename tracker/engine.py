@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import flashes, frames, gating, imm, kalman, lifecycle, relink, surface
+from . import flashes, frames, gating, imm, kalman, lifecycle, merge, relink, surface
 from .association import associate
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
@@ -68,12 +68,26 @@ class RunCounts:
     tracks_deleted: int = 0
     tracks_lost: int = 0                 #: confirmed tracks lost, kept for re-linking
     tracks_relinked: int = 0             #: new tracks that took a lost track's id
+    tracks_merged: int = 0               #: confirmed tracks deleted as duplicates of older ones
     impacts_observed: int = 0            #: confirmed tracks a flash says came down (p >= 0.5)
     kernel_failures: Counter = field(default_factory=Counter)
     clusters_exact: int = 0
     clusters_approximate: int = 0
     surface_projections: int = 0
     stage_seconds: Counter = field(default_factory=Counter)
+
+
+def _most_likely_detection(offsets: np.ndarray, detection: np.ndarray,
+                           beta: np.ndarray) -> np.ndarray:
+    """Per track (segments of ``offsets``), its gated detection of largest beta, or -1."""
+    n = offsets.size - 1
+    best = np.full(n, -1, dtype=np.int64)
+    if detection.size:
+        owner = np.repeat(np.arange(n), np.diff(offsets))
+        order = np.lexsort((-beta, owner))
+        first = order[np.r_[0, np.flatnonzero(np.diff(owner[order])) + 1]]
+        best[owner[first]] = detection[first]
+    return best
 
 
 class Tracker:
@@ -99,6 +113,8 @@ class Tracker:
         self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
                                        q_vertical=self.config.process_noise.vertical)
         self._relinker = relink.Relinker.from_config(self.config.relink)
+        self._merger = merge.Merger.from_config(self.motion, self.config.merge)
+        self._scans_associated = 0
         self._pending: list[tuple[float, int, Scan]] = []
         self._sequence = itertools.count()
         self._newest_t = -math.inf          # newest scan time received
@@ -250,6 +266,11 @@ class Tracker:
         self.counts.tracks_deleted += dead.size
         if confirmed.size:
             self._relink(confirmed, np.setdiff1d(table.lost_rows(), dead), t)
+        duplicates = np.setdiff1d(self._merger.duplicates(table, t), dead)
+        if duplicates.size:
+            dead = np.union1d(dead, duplicates)
+            self.counts.tracks_merged += duplicates.size
+            self.counts.tracks_deleted += duplicates.size
         stage["manage"] += clock() - t0
 
         t0 = clock()
@@ -474,6 +495,10 @@ class Tracker:
         existence = np.where(edge & no_pairs, table.existence[covered], assoc.existence)
         table.existence[covered] = np.clip(existence, 0.0, 1.0)
         detected = ok & (assoc.beta_none < 0.5)
+        self._scans_associated += 1
+        table.last_scan[covered] = self._scans_associated
+        table.best_detection[covered] = _most_likely_detection(gated.offsets, gated.detection,
+                                                               assoc.beta)
         table.t_update[covered[detected]] = t
         table.x_fix[covered[detected]] = table.x[covered[detected]]
         table.P_fix[covered[detected]] = table.P[covered[detected]]

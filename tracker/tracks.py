@@ -42,6 +42,11 @@ class TrackTable:
         #: x and P just after the last detection that updated the track (at t_update): a
         #: lost track is predicted over its gap from here, not from its coasted state
         self.x_fix = np.zeros((capacity, 6))
+        #: the last scan that covered the track (a serial number) and the detection of it
+        #: most likely the track's (-1: none gated): two tracks that keep naming the same
+        #: detection follow one target (tracker.merge)
+        self.last_scan = np.full(capacity, -1, dtype=np.int64)
+        self.best_detection = np.full(capacity, -1, dtype=np.int64)
         self.P_fix = np.zeros((capacity, 6, 6))
         self.t_update = np.zeros(capacity)                #: last detection that updated it
         self.t_born = np.zeros(capacity)
@@ -86,7 +91,7 @@ class TrackTable:
         old = self.capacity
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
-                   ("x", "P", "x_fix", "P_fix", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
+                   ("x", "P", "x_fix", "P_fix", "last_scan", "best_detection", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
                     "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "live",
                     "ids")}
         sensors = self.sensors
@@ -116,6 +121,8 @@ class TrackTable:
         self.t_state[rows] = t
         self.t_update[rows] = t
         self.x_fix[rows] = x
+        self.last_scan[rows] = -1
+        self.best_detection[rows] = -1
         self.P_fix[rows] = P
         self.t_born[rows] = t
         self.t_output[rows] = -np.inf

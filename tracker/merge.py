@@ -1,0 +1,91 @@
+"""Duplicate tracks: two confirmed tracks that follow one target become one.
+
+A target can get a second track: detections of one sensor fall outside the
+existing track's gate for a scan or two (an airliner's height, seen by a
+ground radar and by the airborne radar at long range, disagrees by a
+kilometre) and start a tentative track that confirms; JIPDA then shares the
+target's detections between the two, and both live on, one of them a false
+track by any count. Two confirmed tracks i, j, predicted to a common time,
+are the same target when the track-to-track association statistic
+
+.. math:: D_{ij} = (x_i - x_j)^T (P_i + P_j)^{-1} (x_i - x_j)
+
+(Bar-Shalom, "On the track-to-track correlation problem", IEEE TAC 26(2),
+1981; the cross-covariance of their common detections is neglected) lies
+inside the 6-D gate of probability ``merge.gate_probability`` and both
+name the same detection of the last scan that covered them as the one most
+likely theirs (largest JIPDA beta), at every check for
+``merge.min_duration_s``. Kinematics alone cannot tell a duplicate from two
+missiles overtaking one another 300 m apart, whose young tracks' velocities
+are still uncertain; but two targets make two detections, and each of
+their tracks names its own. The younger track is deleted (its id ends with a ``deleted``
+record), the older keeps its id. Pairs come from a k-d tree over the
+predicted positions within ``merge.max_distance_m``; the check runs every
+``merge.check_period_s``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.stats import chi2
+
+from . import kalman
+from .models import ConstantVelocity
+from .tracks import CONFIRMED, TrackTable
+
+
+class Merger:
+    """Finds confirmed tracks that duplicate an older one, with the pairs' history."""
+
+    def __init__(self, motion: ConstantVelocity, gate_probability: float,
+                 min_duration_s: float, max_distance_m: float, check_period_s: float):
+        self.motion = motion
+        self.gate = chi2.ppf(gate_probability, 6)
+        self.min_duration_s = min_duration_s
+        self.max_distance_m = max_distance_m
+        self.check_period_s = check_period_s
+        self._since: dict[tuple[str, str], float] = {}   # (older id, younger id) -> first t
+        self._last_check = -np.inf
+
+    @classmethod
+    def from_config(cls, motion: ConstantVelocity, merge_config) -> "Merger":
+        return cls(motion, merge_config.gate_probability, merge_config.min_duration_s,
+                   merge_config.max_distance_m, merge_config.check_period_s)
+
+    def duplicates(self, table: TrackTable, t: float) -> np.ndarray:
+        """Rows of confirmed tracks that have duplicated an older one long enough (sorted)."""
+        if self.min_duration_s < 0 or t - self._last_check < self.check_period_s:
+            return np.empty(0, dtype=np.intp)
+        self._last_check = t
+        rows = np.flatnonzero(table.live & (table.status == CONFIRMED))
+        if rows.size < 2:
+            self._since.clear()
+            return np.empty(0, dtype=np.intp)
+        x, P = table.x[rows].copy(), table.P[rows].copy()
+        kalman.predict_cv(x, P, np.maximum(t - table.t_state[rows], 0.0),
+                          self.motion.acceleration_psd(x))
+        pairs = cKDTree(x[:, :3]).query_pairs(self.max_distance_m, output_type="ndarray")
+        since, doomed = {}, set()
+        if pairs.size:
+            a, b = pairs[:, 0], pairs[:, 1]
+            d = x[a] - x[b]
+            S = P[a] + P[b]
+            sign, _ = np.linalg.slogdet(S)
+            ok = sign > 0
+            D = np.full(a.size, np.inf)
+            D[ok] = np.einsum("ki,ki->k", d[ok], np.linalg.solve(S[ok], d[ok][..., None])[..., 0])
+            shared = (table.last_scan[rows[a]] == table.last_scan[rows[b]]) \
+                & (table.best_detection[rows[a]] == table.best_detection[rows[b]]) \
+                & (table.best_detection[rows[a]] >= 0)
+            same = (D <= self.gate) & shared
+            for i, j in zip(a[same], b[same]):
+                ri, rj = rows[i], rows[j]
+                if (table.t_born[ri], table.ids[ri]) > (table.t_born[rj], table.ids[rj]):
+                    ri, rj = rj, ri                       # ri: the older track
+                key = (table.ids[ri], table.ids[rj])
+                first = self._since.get(key, t)
+                since[key] = first
+                if t - first >= self.min_duration_s:
+                    doomed.add(int(rj))
+        self._since = since
+        return np.array(sorted(doomed), dtype=np.intp)
