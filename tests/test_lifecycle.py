@@ -109,7 +109,7 @@ def test_imm_and_relink_settings_load_and_bad_ones_are_located(tmp_path):
                         ("relink: {tie_likelihood_ratio: 0.5}\n", "relink.tie_likelihood_ratio"),
                         ("relink: {reference_max_lag_s: -1}\n", "relink.reference_max_lag_s"),
                         ("merge: {gate_probability: 0}\n", "merge.gate_probability"),
-                        ("merge: {max_distance_m: 0}\n", "merge")):
+                        ("merge: {check_period_s: -1}\n", "merge.check_period_s")):
         bad = tmp_path / "bad.yaml"
         bad.write_text(text)
         with pytest.raises(InputError, match=f"{bad}: {field}:"):

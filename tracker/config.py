@@ -139,7 +139,6 @@ class Merge:
 
     gate_probability: float = 0.99         #: of the 6-D track-to-track gate
     min_duration_s: float = 10.0           #: the pair stays a pair this long (s); < 0: never
-    max_distance_m: float = 5000.0         #: pairs are looked for this close (m)
     check_period_s: float = 5.0            #: how often the check runs (s)
 
 
@@ -246,12 +245,10 @@ class TrackerConfig:
             raise InputError("must be a number >= 1", field="relink.tie_likelihood_ratio")
         if not 0.0 < self.merge.gate_probability < 1.0:
             raise InputError("must lie in (0, 1)", field="merge.gate_probability")
-        for name in ("min_duration_s", "max_distance_m", "check_period_s"):
-            if not math.isfinite(getattr(self.merge, name)):
-                raise InputError("must be a number", field=f"merge.{name}")
-        if not (self.merge.max_distance_m > 0 and self.merge.check_period_s >= 0):
-            raise InputError("must be > 0 (max_distance_m), >= 0 (check_period_s)",
-                             field="merge")
+        if not math.isfinite(self.merge.min_duration_s):
+            raise InputError("must be a number", field="merge.min_duration_s")
+        if not (math.isfinite(self.merge.check_period_s) and self.merge.check_period_s >= 0):
+            raise InputError("must be a number >= 0", field="merge.check_period_s")
         if not 0.0 < self.relink.gate_probability < 1.0:
             raise InputError("must lie in (0, 1)", field="relink.gate_probability")
         if not 0.0 < self.initiation.existence < 1.0:
