@@ -86,3 +86,13 @@ def test_each_tracks_most_likely_detection_is_its_gated_one_of_largest_beta():
     assert _most_likely_detection(offsets, detection, beta).tolist() == [1, -1, 2]
     assert _most_likely_detection(np.array([0, 0]), np.empty(0, dtype=int),
                                   np.empty(0)).tolist() == [-1]
+
+
+def test_the_pairs_of_some_tracks_are_cut_out_with_their_offsets():
+    from tracker.engine import _pairs_of
+    offsets = np.array([0, 2, 2, 5, 6])
+    detection = np.array([3, 1, 0, 2, 4, 7])
+    beta = np.array([0.2, 0.7, 0.1, 0.3, 0.25, 0.9])
+    o, d, b = _pairs_of(offsets, detection, beta, np.array([2, 0, 1]))
+    assert o.tolist() == [0, 3, 5, 5] and d.tolist() == [0, 2, 4, 3, 1]
+    assert b.tolist() == [0.1, 0.3, 0.25, 0.2, 0.7]

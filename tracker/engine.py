@@ -77,6 +77,15 @@ class RunCounts:
     stage_seconds: Counter = field(default_factory=Counter)
 
 
+def _pairs_of(offsets: np.ndarray, detection: np.ndarray, beta: np.ndarray,
+              tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The gated pairs of ``tracks`` only: (offsets, detection, beta) of that subset."""
+    counts = np.diff(offsets)[tracks]
+    starts = offsets[tracks]
+    index = np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(counts.sum())
+    return np.r_[0, np.cumsum(counts)], detection[index], beta[index]
+
+
 def _most_likely_detection(offsets: np.ndarray, detection: np.ndarray,
                            beta: np.ndarray) -> np.ndarray:
     """Per track (segments of ``offsets``), its gated detection of largest beta, or -1."""
@@ -497,12 +506,18 @@ class Tracker:
         detected = ok & (assoc.beta_none < 0.5)
         self._scans_associated += 1
         table.last_scan[covered] = self._scans_associated
-        table.best_detection[covered] = _most_likely_detection(gated.offsets, gated.detection,
-                                                               assoc.beta)
-        table.t_update[covered[detected]] = t
-        table.x_fix[covered[detected]] = table.x[covered[detected]]
-        table.P_fix[covered[detected]] = table.P[covered[detected]]
-        table.n_updates[covered[detected]] += 1
+        table.best_detection[covered] = -1
+        # two tracks can name one detection only inside one cluster of two or more
+        shared = assoc.cluster_tracks >= 2
+        if shared.any():
+            tracks = assoc.order[np.repeat(shared, assoc.cluster_tracks)]
+            table.best_detection[covered[tracks]] = _most_likely_detection(
+                *_pairs_of(gated.offsets, gated.detection, assoc.beta, tracks))
+        hit = covered[detected]
+        table.t_update[hit] = t
+        table.x_fix[hit] = table.x[hit]
+        table.P_fix[hit] = table.P[hit]
+        table.n_updates[hit] += 1
         if params.pd >= COVERING_PD:
             sure = ~edge & (visible >= 0.5)
             table.missed[covered[sure]] = ~detected[sure]
@@ -580,11 +595,17 @@ class Tracker:
         # mixture, predicted scan after scan without detections, turns both ways and slows
         # down (a 250 m/s missile coasted 60 s comes out at ~205 m/s, kilometres behind)
         coasting = table.missed[rows] & (table.status[rows] == CONFIRMED)
-        dt = t - np.where(coasting, table.t_update[rows], table.t_state[rows])
-        x = np.where(coasting[:, None], table.x_fix[rows], table.x[rows])
-        P = np.where(coasting[:, None, None], table.P_fix[rows], table.P[rows])
-        if (dt > 0).any():
-            kalman.predict_cv(x, P, np.maximum(dt, 0.0), self.motion.acceleration_psd(x))
+        x, P = table.x[rows], table.P[rows]                 # copies (fancy indexing)
+        dt = t - table.t_state[rows]
+        if coasting.any():
+            fixed = rows[coasting]
+            x[coasting], P[coasting] = table.x_fix[fixed], table.P_fix[fixed]
+            dt[coasting] = t - table.t_update[fixed]
+        ahead = np.flatnonzero(dt > 0)
+        if ahead.size:
+            xa, Pa = x[ahead], P[ahead]
+            kalman.predict_cv(xa, Pa, dt[ahead], self.motion.acceleration_psd(xa))
+            x[ahead], P[ahead] = xa, Pa
         lat, lon, alt = frames.ecef_to_geodetic(x[:, :3])
         rot = frames.enu_rotation(lat, lon)
         vel = np.einsum("nij,nj->ni", rot, x[:, 3:])

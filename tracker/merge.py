@@ -62,6 +62,9 @@ class Merger:
         key = table.last_scan[rows] * (1 << 32) + table.best_detection[rows]
         order = np.argsort(key, kind="stable")
         rows, key = rows[order], key[order]
+        if not (key[1:] == key[:-1]).any():
+            self._since = {}
+            return np.empty(0, dtype=np.intp)
         start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         size = np.diff(np.r_[start, key.size])
         pairs = [(rows[s0 + i], rows[s0 + j]) for s0, n in zip(start[size > 1], size[size > 1])
