@@ -2,7 +2,6 @@
 import math
 
 import numpy as np
-import pytest
 
 from tracker import frames
 from tracker.config import Relink, TrackerConfig
@@ -257,24 +256,3 @@ def test_a_referenced_lost_track_is_not_given_to_a_target_outside_its_referenced
     assert relinker.pairs(table, np.array([c]), table.lost_rows(), T0 + 415.0) == \
         [(c, lost[1])]
 
-
-def test_a_coasting_track_is_reported_dead_reckoned_from_its_last_detection():
-    # a track last detected at T0 whose IMM mixture, coasted 60 s, slowed to 205 m/s and
-    # fell 2 km behind: its record at T0 + 60 is the detection's state moved on 60 s
-    records = []
-    tracker = Tracker({"w": radar("w", WEST, 250e3)}, TrackerConfig(), records.append)
-    table = tracker.tracks
-    fix = eastbound(T0)
-    (row,) = table.add(fix[None], np.diag([100.0 ** 2] * 3 + [3.0 ** 2] * 3)[None], T0,
-                       np.array([0.99]), "w")
-    table.status[row], table.missed[row] = CONFIRMED, True
-    table.x[row] = eastbound(T0 + 60.0)
-    table.x[row, :3] -= 2000.0 * table.x[row, 3:] / 250.0
-    table.x[row, 3:] *= 205.0 / 250.0
-    table.t_state[row] = T0 + 60.0
-    tracker._emit(np.array([row]), T0 + 60.0)
-    (r,) = records
-    assert r["status"] == "coasting" and r["t_update"] == T0
-    assert np.hypot(*r["vel_enu"][:2]) == pytest.approx(250.0, abs=0.5)
-    p = np.ravel(frames.geodetic_to_ecef(np.radians(r["lat"]), np.radians(r["lon"]), r["alt"]))
-    assert np.linalg.norm(p - eastbound(T0 + 60.0)[:3]) < 50.0

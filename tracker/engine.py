@@ -275,8 +275,9 @@ class Tracker:
         self.counts.tracks_deleted += dead.size
         if confirmed.size:
             self._relink(confirmed, np.setdiff1d(table.lost_rows(), dead), t)
-        duplicates = np.setdiff1d(self._merger.duplicates(table, t), dead)
+        duplicates = self._merger.duplicates(table, t)
         if duplicates.size:
+            duplicates = np.setdiff1d(duplicates, dead)
             dead = np.union1d(dead, duplicates)
             self.counts.tracks_merged += duplicates.size
             self.counts.tracks_deleted += duplicates.size
@@ -591,21 +592,10 @@ class Tracker:
         if rows.size == 0:
             return
         table = self.tracks
-        # a coasting track is reported as its last detection dead-reckoned to t: its IMM
-        # mixture, predicted scan after scan without detections, turns both ways and slows
-        # down (a 250 m/s missile coasted 60 s comes out at ~205 m/s, kilometres behind)
-        coasting = table.missed[rows] & (table.status[rows] == CONFIRMED)
-        x, P = table.x[rows], table.P[rows]                 # copies (fancy indexing)
         dt = t - table.t_state[rows]
-        if coasting.any():
-            fixed = rows[coasting]
-            x[coasting], P[coasting] = table.x_fix[fixed], table.P_fix[fixed]
-            dt[coasting] = t - table.t_update[fixed]
-        ahead = np.flatnonzero(dt > 0)
-        if ahead.size:
-            xa, Pa = x[ahead], P[ahead]
-            kalman.predict_cv(xa, Pa, dt[ahead], self.motion.acceleration_psd(xa))
-            x[ahead], P[ahead] = xa, Pa
+        x, P = table.x[rows], table.P[rows]                 # copies (fancy indexing)
+        if (dt > 0).any():
+            kalman.predict_cv(x, P, np.maximum(dt, 0.0), self.motion.acceleration_psd(x))
         lat, lon, alt = frames.ecef_to_geodetic(x[:, :3])
         rot = frames.enu_rotation(lat, lon)
         vel = np.einsum("nij,nj->ni", rot, x[:, 3:])

@@ -177,8 +177,9 @@ def manage(table: TrackTable, config: TrackerConfig, t: float,
     # over its gap a lost target is predicted in cruise (tracker.relink) from its last
     # detection: while a track coasts its IMM modes turn both ways, and their mixture
     # slows down (a 250 m/s missile coasted 60 s comes out at ~205 m/s) and spreads
-    table.x[lost], table.P[lost] = table.x_fix[lost], table.P_fix[lost]
-    table.t_state[lost] = table.t_update[lost]
+    if lost.size:
+        table.x[lost], table.P[lost] = table.x_fix[lost], table.P_fix[lost]
+        table.t_state[lost] = table.t_update[lost]
     waiting = table.lost_rows()
     expired = waiting[t - table.t_lost[waiting] > config.relink.max_gap_s]
     dead = rows[(gone | broken) & (table.status[rows] != LOST)]
