@@ -287,16 +287,15 @@ class Tracker:
         # rows as a mask over the table: sorted and unique, as set operations would give
         changed = np.zeros(table.capacity, dtype=bool)
         changed[covered] = changed[born] = changed[confirmed] = True
+        # and the tracks not written for an output period
+        changed |= t - table.t_output >= self.config.output_period_s
         changed &= table.live
         changed[dead] = False
         changed = np.flatnonzero(changed)
-        # the updated tracks' records, then the deleted ones' last: one batch
+        # the updated and the periodic records, then the deleted tracks' last: one batch
         self._emit(np.concatenate([changed, dead]), t,
                    deleted=np.repeat([False, True], [changed.size, dead.size]))
         table.remove(dead)
-        due = table.rows()
-        due = due[t - table.t_output[due] >= self.config.output_period_s]
-        self._emit(due, t)
         stage["output"] += clock() - t0
 
     def _relink(self, confirmed: np.ndarray, lost: np.ndarray, t: float) -> None:

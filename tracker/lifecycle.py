@@ -153,6 +153,12 @@ def manage(table: TrackTable, config: TrackerConfig, t: float,
             mask[part] = True
         check = np.flatnonzero(mask[rows])
     if check.size:
+        # a point at least h farther than a from the centre is at least h above the
+        # ellipsoid (|x| <= |p| + h <= a + h): only the others need their geodetic height
+        floor = max(config.min_target_altitude_m, config.min_altitude_m)
+        high = np.linalg.norm(table.x[rows[check], :3], axis=1) - frames.WGS84_A >= floor
+        check = check[~high]
+    if check.size:
         x, P = table.x[rows[check]], table.P[rows[check]]
         altitude = frames.ecef_to_geodetic(x[:, :3])[2]
         # an air target is above the surface: a track whose height lies impact_sigmas of
