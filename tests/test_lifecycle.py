@@ -156,3 +156,16 @@ def test_a_flash_a_track_outlived_does_not_make_its_later_loss_an_impact():
     table.impact[other], table.existence[other] = 0.9, 0.01
     _, lost, dead = manage(table, TrackerConfig(), 30.0)
     assert lost.size == 0 and dead.tolist() == [other]
+
+
+def test_a_confirmed_track_sunk_below_min_altitude_is_lost_unless_it_surely_came_down():
+    table = TrackTable()
+    rows = [_confirmed_track(table) for _ in range(2)]
+    below = np.ravel(frames.geodetic_to_ecef(math.radians(37.3), math.radians(49.9), -600.0))
+    for row, sigma in zip(rows, (1000.0, 10.0)):
+        table.x[row, :3] = below
+        table.P[row, :3, :3] = sigma ** 2 * np.eye(3)
+    # 600 m down with a 1 km height sigma: not surely down, lost (kept for re-linking);
+    # with 10 m: it came down, deleted
+    _, lost, dead = manage(table, TrackerConfig(), 10.0)
+    assert lost.tolist() == [rows[0]] and dead.tolist() == [rows[1]]

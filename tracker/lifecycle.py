@@ -168,8 +168,10 @@ def manage(table: TrackTable, config: TrackerConfig, t: float,
         sigma_h = np.sqrt(np.maximum(
             (up[:, :, None] * P[:, :3, :3] * up[:, None, :]).sum(axis=(1, 2)), 0.0))
         came_down = altitude < config.min_target_altitude_m - config.impact_sigmas * sigma_h
-        broken[check] = came_down | ~(altitude >= config.min_altitude_m) \
-            | ~np.isfinite(x).all(axis=1)
+        broken[check] = came_down | ~np.isfinite(x).all(axis=1)
+        # far below the surface but not surely so (a low target's track coasting on a
+        # noisy climb rate near a radar's horizon): gone, and a confirmed one is lost
+        gone[check] |= ~(altitude >= config.min_altitude_m)
     # an impact is one way for a target to stop existing: a flash's impact probability
     # (tracker.flashes) cannot outlive the detections that later show the target flying
     table.impact[rows] = np.minimum(table.impact[rows], 1.0 - r)
