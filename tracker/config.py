@@ -119,6 +119,10 @@ class Relink:
     #: gate would take in every target for 100 km around
     process_noise: ProcessNoise = field(
         default_factory=lambda: ProcessNoise(horizontal=10.0, vertical=0.1))
+    #: white acceleration along the direction of flight (m^2/s^3) of a lost target, its
+    #: speed changes: a cruise missile or an airliner holds its speed (0.1: a 1-sigma
+    #: change of 10 m/s over 1,000 s) and turns (process_noise.horizontal is across it)
+    speed_noise: float = 0.1
     #: a re-linked track is a reference for a lost one that trails it along its path by at
     #: most this (s): its measured offset stands in for the common manoeuvre (tracker/relink)
     reference_max_lag_s: float = 300.0
@@ -236,7 +240,7 @@ class TrackerConfig:
             raise InputError("must be a finite number", field="imm.turn_rate_deg_s")
         if not 0.0 < self.imm.probability_floor < 0.25:
             raise InputError("must lie in (0, 0.25)", field="imm.probability_floor")
-        for name in ("reference_max_lag_s", "reference_max_cross_track_m",
+        for name in ("speed_noise", "reference_max_lag_s", "reference_max_cross_track_m",
                      "reference_max_velocity_difference_mps"):
             if not (math.isfinite(getattr(self.relink, name)) and getattr(self.relink, name) >= 0):
                 raise InputError("must be a number >= 0", field=f"relink.{name}")

@@ -58,8 +58,29 @@ import numpy as np
 from scipy.stats import chi2
 
 from . import kalman
-from .models import ConstantVelocity
+from .models import ConstantVelocity, local_up
 from .tracks import TrackTable
+
+
+def cruise_psd(x: np.ndarray, q_speed: float, q_turn: float, q_vertical: float) -> np.ndarray:
+    """White-acceleration spectral density (N, 3, 3), ECEF, of a target in cruise.
+
+    A = q_speed u u' + q_turn c c' + q_vertical z z', with z the local up, u
+    the horizontal direction of flight and c = z x u: a cruising target
+    turns far more readily than it changes speed, so over minutes its speed
+    stays known while its heading does not. A track with no horizontal
+    speed gets q_turn both ways.
+    """
+    z = local_up(x)
+    v = x[:, 3:] - np.sum(x[:, 3:] * z, axis=1)[:, None] * z
+    speed = np.linalg.norm(v, axis=1)
+    moving = speed > 1.0
+    u = np.where(moving[:, None], v / np.where(moving, speed, 1.0)[:, None], 0.0)
+    c = np.cross(z, u)
+    psd = q_turn * (np.eye(3) - z[:, :, None] * z[:, None, :])
+    psd += (q_speed - q_turn) * (u[:, :, None] * u[:, None, :])
+    psd += q_vertical * (z[:, :, None] * z[:, None, :])
+    return np.ascontiguousarray(psd)
 
 
 @dataclass
@@ -91,10 +112,11 @@ def _nll(d: np.ndarray, S: np.ndarray) -> tuple[float, float]:
 class Relinker:
     """Decides which lost track a newly confirmed one continues, and remembers references."""
 
-    def __init__(self, motion: ConstantVelocity, gate_probability: float,
+    def __init__(self, motion: ConstantVelocity, q_speed: float, gate_probability: float,
                  max_gap_s: float, max_lag_s: float, max_cross_track_m: float,
                  max_velocity_difference_mps: float, tie_likelihood_ratio: float):
         self.motion = motion
+        self.q_speed = q_speed
         self.gate = chi2.ppf(gate_probability, 6)
         self.tie = 2.0 * np.log(tie_likelihood_ratio)
         self.max_gap_s = max_gap_s
@@ -107,10 +129,14 @@ class Relinker:
     def from_config(cls, relink_config) -> "Relinker":
         q = relink_config.process_noise
         return cls(ConstantVelocity(q_horizontal=q.horizontal, q_vertical=q.vertical),
-                   relink_config.gate_probability, relink_config.max_gap_s,
+                   relink_config.speed_noise, relink_config.gate_probability, relink_config.max_gap_s,
                    relink_config.reference_max_lag_s, relink_config.reference_max_cross_track_m,
                    relink_config.reference_max_velocity_difference_mps,
                    relink_config.tie_likelihood_ratio)
+
+    def _psd(self, x: np.ndarray) -> np.ndarray:
+        """The cruise noise of lost targets (``cruise_psd``) at states x (n, 6)."""
+        return cruise_psd(x, self.q_speed, self.motion.q_horizontal, self.motion.q_vertical)
 
     def remember(self, table: TrackTable, old: int, t: float, track_id: str) -> None:
         """Keep lost row ``old``'s state as a reference for the track now called ``track_id``."""
@@ -132,7 +158,7 @@ class Relinker:
         """Pairs (new row, lost row) that continue one another (module docstring)."""
         if new.size == 0 or lost.size == 0:
             return []
-        psd = self.motion.acceleration_psd(table.x[lost])
+        psd = self._psd(table.x[lost])
         x, P, ok = _predict(table.x[lost], table.P[lost], t - table.t_state[lost], psd)
         lost, x, P = lost[ok], x[ok], P[ok]
         if lost.size == 0:
@@ -194,8 +220,7 @@ class Relinker:
             offset = A @ (xl[best] - xr[best])
             Q = np.zeros((1, 6, 6))
             xq = x[j:j + 1].copy()
-            kalman.predict_cv(xq, Q, np.array([abs(best_lag)]),
-                              self.motion.acceleration_psd(xq))
+            kalman.predict_cv(xq, Q, np.array([abs(best_lag)]), self._psd(xq))
             S = P0[j] + A @ (Pl[best] + Pr0[best]) @ A.T + Q[0]
             out[j] = (x[j] + offset, S)
         return out
