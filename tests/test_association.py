@@ -287,3 +287,17 @@ def test_a_scan_with_no_track_in_coverage_claims_nothing():
                       0.9, 0.999, n_detections=n_det)
         assert a.beta.size == 0 and a.existence.size == 0 and a.n_exact == 0
         assert a.claimed.tolist() == [0.0] * n_det
+
+
+def test_trusted_inputs_give_the_same_association_and_still_refuse_nan():
+    rng = np.random.default_rng(11)
+    inputs = scan(rng, 200, dense=6)
+    checked = associate(*inputs)
+    trusted = associate(*inputs, trusted=True)
+    for name in ("beta", "beta_none", "existence", "claimed", "order", "cluster_offsets"):
+        assert np.array_equal(getattr(checked, name), getattr(trusted, name)), name
+    offsets, det, lr, r, pd, pg, n_det = inputs
+    bad = np.array(lr, dtype=float)
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        associate(offsets, det, bad, r, pd, pg, n_det, trusted=True)

@@ -481,7 +481,7 @@ class Tracker:
             log_mixture = imm.mixture_log_likelihood_ratio(log_ratio, mu, gated.offsets)
         assoc = associate(gated.offsets, gated.detection, log_mixture,
                           table.existence[covered], pd, self.config.gate_probability,
-                          n_detections=len(scan))
+                          n_detections=len(scan), trusted=True)
         self.counts.clusters_exact += assoc.n_exact
         self.counts.clusters_approximate += assoc.n_approximate
         stage["associate"] += clock() - t0
