@@ -70,25 +70,24 @@ class Merger:
         pairs = [(rows[s0 + i], rows[s0 + j]) for s0, n in zip(start[size > 1], size[size > 1])
                  for i in range(n) for j in range(i + 1, n)]
         since, doomed = {}, set()
-        if pairs:
-            a, b = np.array(pairs, dtype=np.intp).T
-            both = np.concatenate([a, b])
-            x, P = table.x[both].copy(), table.P[both].copy()
-            kalman.predict_cv(x, P, np.maximum(t - table.t_state[both], 0.0),
-                              self.motion.acceleration_psd(x))
-            d = x[:a.size] - x[a.size:]
-            S = P[:a.size] + P[a.size:]
-            sign, _ = np.linalg.slogdet(S)
-            ok = sign > 0
-            D = np.full(a.size, np.inf)
-            D[ok] = np.einsum("ki,ki->k", d[ok], np.linalg.solve(S[ok], d[ok][..., None])[..., 0])
-            for ri, rj in zip(a[D <= self.gate], b[D <= self.gate]):
-                if (table.t_born[ri], table.ids[ri]) > (table.t_born[rj], table.ids[rj]):
-                    ri, rj = rj, ri                       # ri: the older track
-                key_ = (table.ids[ri], table.ids[rj])
-                first = self._since.get(key_, t)
-                since[key_] = first
-                if t - first >= self.min_duration_s:
-                    doomed.add(int(rj))
+        a, b = np.array(pairs, dtype=np.intp).T
+        both = np.concatenate([a, b])
+        x, P = table.x[both].copy(), table.P[both].copy()
+        kalman.predict_cv(x, P, np.maximum(t - table.t_state[both], 0.0),
+                          self.motion.acceleration_psd(x))
+        d = x[:a.size] - x[a.size:]
+        S = P[:a.size] + P[a.size:]
+        sign, _ = np.linalg.slogdet(S)
+        ok = sign > 0
+        D = np.full(a.size, np.inf)
+        D[ok] = np.einsum("ki,ki->k", d[ok], np.linalg.solve(S[ok], d[ok][..., None])[..., 0])
+        for ri, rj in zip(a[D <= self.gate], b[D <= self.gate]):
+            if (table.t_born[ri], table.ids[ri]) > (table.t_born[rj], table.ids[rj]):
+                ri, rj = rj, ri                       # ri: the older track
+            key_ = (table.ids[ri], table.ids[rj])
+            first = self._since.get(key_, t)
+            since[key_] = first
+            if t - first >= self.min_duration_s:
+                doomed.add(int(rj))
         self._since = since
         return np.array(sorted(doomed), dtype=np.intp)
