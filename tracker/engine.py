@@ -359,11 +359,9 @@ class Tracker:
         if k <= 0.0 or live.size == 0:
             return None, None
         P = self.tracks.P[live]
-        u = ahead / np.linalg.norm(ahead, axis=1)[:, None]
-        var = np.einsum("ni,nij,nj->n", u, P[:, :3, :3] + dt[:, None, None] * (
-            P[:, :3, 3:] + P[:, 3:, :3] + dt[:, None, None] * P[:, 3:, 3:]), u)
-        sigma = np.sqrt(np.maximum(var, 0.0))
-        return ahead + (k * sigma)[:, None] * u, sigma
+        sigma = surface.height_sigma(ahead, P[:, :3, :3] + dt[:, None, None] * (
+            P[:, :3, 3:] + P[:, 3:, :3] + dt[:, None, None] * P[:, 3:, 3:]))
+        return ahead + (k * sigma / np.linalg.norm(ahead, axis=1))[:, None] * ahead, sigma
 
     def _visibility(self, scan: Scan, sensor: Sensor, ahead: np.ndarray,
                     sigma_h: np.ndarray) -> np.ndarray:
@@ -411,10 +409,7 @@ class Tracker:
         """
         n, M = mu.shape
         position = xm[:, :, :3].reshape(n * M, 3)
-        up = position / np.linalg.norm(position, axis=1)[:, None]
-        P = Pm[:, :, :3, :3].reshape(n * M, 3, 3)
-        sigma_h = np.sqrt(np.maximum((up[:, :, None] * P * up[:, None, :]).sum(axis=(1, 2)),
-                                     0.0))
+        sigma_h = surface.height_sigma(position, Pm[:, :, :3, :3].reshape(n * M, 3, 3))
         return (self._visibility(scan, sensor, position, sigma_h).reshape(n, M) * mu).sum(axis=1)
 
     def _hold_above_surface(self, rows: np.ndarray, modes: bool = False) -> None:

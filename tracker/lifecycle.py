@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import frames
+from . import frames, surface
 from .config import TrackerConfig
 from .models import GeodeticPosition
 from .scan import Scan, Sensor, Site
@@ -164,9 +164,7 @@ def manage(table: TrackTable, config: TrackerConfig, t: float,
         # an air target is above the surface: a track whose height lies impact_sigmas of
         # its own height sigma (sigma_h^2 = u' P_pos u, u the geocentric up) below it
         # came down
-        up = x[:, :3] / np.linalg.norm(x[:, :3], axis=1)[:, None]
-        sigma_h = np.sqrt(np.maximum(
-            (up[:, :, None] * P[:, :3, :3] * up[:, None, :]).sum(axis=(1, 2)), 0.0))
+        sigma_h = surface.height_sigma(x[:, :3], P[:, :3, :3])
         came_down = altitude < config.min_target_altitude_m - config.impact_sigmas * sigma_h
         broken[check] = came_down | ~np.isfinite(x).all(axis=1)
         # far below the surface but not surely so (a low target's track coasting on a

@@ -32,3 +32,12 @@ def project_above_surface(x: np.ndarray, P: np.ndarray, rows: np.ndarray, floor:
     ok = s > 0
     x[rows[ok]] -= PD[ok] * ((alt[low][ok] - floor) / s[ok])[:, None]
     return int(ok.sum())
+
+
+def height_sigma(position: np.ndarray, P_position: np.ndarray) -> np.ndarray:
+    """Sigma of the height of ECEF ``position`` (n, 3) with covariance ``P_position`` (n, 3, 3).
+
+    sigma_h^2 = u' P u, u the geocentric up (within 0.2 deg of the geodetic up).
+    """
+    u = position / np.linalg.norm(position, axis=1)[:, None]
+    return np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", u, P_position, u), 0.0))
