@@ -37,7 +37,9 @@ def test_track_records_follow_the_contract(run):
         assert r["status"] in ("tentative", "confirmed", "coasting", "deleted")
         assert -90 <= r["lat"] <= 90 and -180 <= r["lon"] <= 180
         assert len(r["vel_enu"]) == 3 and len(r["cov_pos_enu"]) == 3
-        assert 0.0 <= r["existence"] <= 1.0 and r["class"] == "unknown"
+        assert 0.0 <= r["existence"] <= 1.0
+        assert r["class"] in ("cruise_missile", "aircraft", "unknown")
+        assert 0.0 <= r["class_probability"] <= 1.0
         assert r["t_update"] <= r["t"] + 1e-6
         by_id[r["id"]].append(r)
     for track in by_id.values():
@@ -72,3 +74,20 @@ def test_quality_bars_on_the_shortened_scenario(run):
                    "only by the infrared satellite, and confirmation takes two 10 s revisits")
 def test_missile_coverage_reaches_the_issue_5_bar(run):
     assert run[0]["metrics"]["missile_coverage_tracked"] >= 0.90
+
+
+def test_classification_on_the_shortened_scenario(run):
+    # issue 6: no airliner ever called a missile; a low, fast track does not wait minutes
+    summary, records = run
+    c = summary["metrics"]["classification"]
+    assert c["aircraft_tracks_called_missile"] == {}
+    assert c["confusion"]["aircraft"].get("cruise_missile", 0) == 0
+    delays = c["missile_seconds_to_class"]
+    assert len(delays) >= 10 and all(d is not None and d <= 30.0 for d in delays.values())
+    matched = c["confusion"]["cruise_missile"]
+    assert matched.get("cruise_missile", 0) >= 0.97 * sum(matched.values())
+    # the evidence: each confirmed track's class changes with the kinematics behind them
+    changes = summary["classification"]["changes"]
+    assert summary["classification"]["tracks_by_class"]["cruise_missile"] >= 10
+    first = next(v[0] for v in changes.values() if v[-1]["class"] == "cruise_missile")
+    assert first["height_m"] < 3000 and first["speed_mps"] > 150

@@ -152,6 +152,63 @@ class Merge:
 
 
 @dataclass(frozen=True)
+class KinematicBox:
+    """One flight regime of a class: uniform over height, ground speed and climb rate.
+
+    A class's kinematic likelihood is a weighted mixture of its boxes
+    (``tracker.classify``). Heights are above the surface; speeds horizontal.
+    """
+
+    weight: float
+    height_m: tuple = (0.0, 1.0)           #: [min, max] height above the surface (m)
+    speed_mps: tuple = (0.0, 1.0)          #: [min, max] horizontal speed (m/s)
+    climb_mps: tuple = (-1.0, 1.0)         #: [min, max] vertical speed (m/s, + up)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a cruise missile and an aircraft look like, kinematically (``tracker.classify``).
+
+    Defaults from public descriptions, not from any scenario: a subsonic
+    land-attack cruise missile cruises at 0.6-0.9 Mach, 10-300 m above the
+    surface, pops up and dives on its target; an airliner cruises at 7-13.5 km
+    (FL230-FL440), climbs and descends at up to ~25 m/s, and below ~3 km
+    (FL100) flies at most 250 kt (128 m/s, ICAO Doc 4444 / FAA 91.117) plus
+    margin. What fits neither is ``unknown``.
+    """
+
+    #: cruise: low and fast, nearly level
+    missile_cruise: KinematicBox = field(default_factory=lambda: KinematicBox(
+        0.8, (0.0, 600.0), (180.0, 320.0), (-40.0, 40.0)))
+    #: pop-up, terminal dive, zoom and glide after a failure
+    missile_manoeuvre: KinematicBox = field(default_factory=lambda: KinematicBox(
+        0.2, (0.0, 3000.0), (90.0, 340.0), (-300.0, 120.0)))
+    aircraft_cruise: KinematicBox = field(default_factory=lambda: KinematicBox(
+        0.7, (6000.0, 13500.0), (150.0, 290.0), (-15.0, 15.0)))
+    aircraft_climb: KinematicBox = field(default_factory=lambda: KinematicBox(
+        0.25, (2500.0, 12000.0), (110.0, 270.0), (-25.0, 25.0)))
+    #: below FL100: the 250 kt limit, approach and departure
+    aircraft_low: KinematicBox = field(default_factory=lambda: KinematicBox(
+        0.05, (0.0, 3500.0), (50.0, 150.0), (-15.0, 20.0)))
+    #: anything an air target can do
+    unknown: KinematicBox = field(default_factory=lambda: KinematicBox(
+        1.0, (0.0, 30000.0), (0.0, 1200.0), (-400.0, 400.0)))
+    prior_missile: float = 0.2             #: prior class probabilities (normalised)
+    prior_aircraft: float = 0.4
+    prior_unknown: float = 0.4
+    decide_probability: float = 0.9        #: a track is given a class at this posterior
+    #: evidence fades over this time (s): a track's kinematics over the last minute or so
+    #: decide, and a misclassified start does not stick
+    memory_s: float = 60.0
+    #: independent looks the evidence of a full memory is worth. A track's estimate fuses
+    #: its whole past and its errors persist for minutes (a far radar's height bias), so a
+    #: new detection is not a new independent sample: 1 makes the evidence a fading
+    #: average of what each estimate says; more trusts repetition, and lets a persistent
+    #: height error grow into certainty
+    looks_per_memory: float = 1.0
+
+
+@dataclass(frozen=True)
 class TrackerConfig:
     """Every setting of the tracker, with its default."""
 
@@ -185,6 +242,7 @@ class TrackerConfig:
     relink: Relink = field(default_factory=Relink)
     merge: Merge = field(default_factory=Merge)
     imm: Imm = field(default_factory=Imm)
+    classification: Classification = field(default_factory=Classification)
     sensor_defaults: Mapping[str, SensorDefaults] = field(
         default_factory=_default_sensor_defaults)
 
@@ -262,6 +320,7 @@ class TrackerConfig:
             raise InputError("must lie in (0, 1)", field="relink.gate_probability")
         if not 0.0 < self.initiation.existence < 1.0:
             raise InputError("must lie in (0, 1)", field="initiation.existence")
+        _check_classification(self.classification)
         for kind, d in self.sensor_defaults.items():
             if not 0.0 <= d.pd <= 1.0:
                 raise InputError("must lie in [0, 1]", field=f"sensor_defaults.{kind}.pd")
@@ -271,6 +330,34 @@ class TrackerConfig:
     def as_json(self) -> dict:
         """The effective configuration as plain JSON values (for summary.json)."""
         return asdict(self)
+
+
+def _check_classification(c: Classification) -> None:
+    for f in fields(c):
+        value = getattr(c, f.name)
+        where = f"classification.{f.name}"
+        if isinstance(value, KinematicBox):
+            if not (math.isfinite(value.weight) and value.weight >= 0):
+                raise InputError("must be a number >= 0", field=f"{where}.weight")
+            for axis in ("height_m", "speed_mps", "climb_mps"):
+                span = getattr(value, axis)
+                if not (len(span) == 2 and all(math.isfinite(v) for v in span)
+                        and span[0] < span[1]):
+                    raise InputError(f"expected [min, max] with min < max, got {list(span)}",
+                                     field=f"{where}.{axis}")
+        elif f.name.startswith("prior_"):
+            if not (math.isfinite(value) and value > 0):
+                raise InputError("must be > 0", field=where)
+        elif f.name == "decide_probability":
+            if not 0.5 <= value < 1.0:
+                raise InputError("must lie in [0.5, 1)", field=where)
+        elif not (math.isfinite(value) and value > 0):
+            raise InputError("must be > 0", field=where)
+    for name in ("missile", "aircraft"):
+        if sum(getattr(c, f.name).weight for f in fields(c)
+               if f.name.startswith(name + "_") and isinstance(getattr(c, f.name),
+                                                                KinematicBox)) <= 0:
+            raise InputError("the class's boxes weigh nothing", field=f"classification.{name}_*")
 
 
 def _merge(default: Any, given: Any, where: str) -> Any:
@@ -287,6 +374,12 @@ def _merge(default: Any, given: Any, where: str) -> Any:
             current = getattr(default, key)
             if is_dataclass(current) or isinstance(current, Mapping):
                 changes[key] = _merge(current, value, path)
+            elif isinstance(current, tuple):
+                if not (isinstance(value, list) and len(value) == len(current) and all(
+                        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+                    raise InputError(f"expected a list of {len(current)} numbers, got {value!r}",
+                                     field=path)
+                changes[key] = tuple(float(v) for v in value)
             elif isinstance(current, bool):
                 if not isinstance(value, bool):
                     raise InputError(f"expected true or false, got {value!r}", field=path)

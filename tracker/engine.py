@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import flashes, frames, gating, imm, kalman, lifecycle, merge, relink, surface
+from . import classify, flashes, frames, gating, imm, kalman, lifecycle, merge, relink, surface
 from .association import associate
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
@@ -53,6 +53,7 @@ _RECORD_STATUS = np.array([STATUS_NAMES[k] for k in range(_COASTING)] + ["coasti
 #: TRACK records built per block of rows: 5 lists a record stay well under the 700 live
 #: containers that start a garbage collection
 _RECORD_BLOCK = 64
+_CLASS_NAMES = np.array(classify.CLASSES, dtype=object)
 
 
 @dataclass
@@ -123,6 +124,8 @@ class Tracker:
                                        q_vertical=self.config.process_noise.vertical)
         self._relinker = relink.Relinker.from_config(self.config.relink)
         self._merger = merge.Merger.from_config(self.motion, self.config.merge)
+        self._classifier = classify.Classifier(self.config.classification)
+        self.class_history = classify.ClassHistory()
         self._scans_associated = 0
         self._pending: list[tuple[float, int, Scan]] = []
         self._sequence = itertools.count()
@@ -313,6 +316,7 @@ class Tracker:
             self._emit(np.array([new]), t, deleted=True)
             table.ids[new] = table.ids[old]
             table.t_born[new] = table.t_born[old]
+            table.class_label[new] = table.class_label[old]
             table.looks[new] += table.looks[old]
             table.hits[new] += table.hits[old]
             a, b = table.visible_to[new], table.visible_to[old]
@@ -540,6 +544,9 @@ class Tracker:
             table.sensors[row][scan.sensor] = t
         # only updated tracks: a missed track predicted underground may have impacted
         self._hold_above_surface(covered[detected], modes=True)
+        table.class_evidence[hit] = self._classifier.observe(
+            table.class_evidence[hit], table.t_class[hit], table.x[hit], table.P[hit], t)
+        table.t_class[hit] = t
         stage["update"] += clock() - t0
         return assoc.claimed, failed
 
@@ -605,6 +612,12 @@ class Tracker:
             deleted, DELETED, np.where(
                 reported, np.where(table.missed[rows], _COASTING, CONFIRMED),
                 np.where(kept, TENTATIVE, status)))].tolist()
+        label, p_label = self._classifier.labels(table.class_evidence[rows])
+        changed = np.flatnonzero(reported & (label != table.class_label[rows]))
+        if changed.size:
+            table.class_label[rows[changed]] = label[changed]
+            self.class_history.record(t, table.ids[rows[changed]].tolist(), label[changed],
+                                      p_label[changed], alt[changed], vel[changed])
         period, sensors, emit = self.config.output_period_s, table.sensors, self.emit
         # every column converted to Python values in one call each (tolist): a record
         # then costs one dict, not a dozen NumPy scalar look-ups. The nested vel/cov lists
@@ -612,17 +625,18 @@ class Tracker:
         # garbage collector, which then walks the caller's whole heap
         columns = (rows.tolist(), names, table.ids[rows].tolist(), np.degrees(lat).tolist(),
                    np.degrees(lon).tolist(), alt.tolist(), table.existence[rows].tolist(),
-                   table.t_update[rows].tolist())
+                   table.t_update[rows].tolist(), _CLASS_NAMES[label].tolist(),
+                   p_label.tolist())
         for start in range(0, rows.size, _RECORD_BLOCK):
             block = slice(start, start + _RECORD_BLOCK)
-            for row, name, track_id, lat_deg, lon_deg, h, r, t_update, v, c in zip(
+            for row, name, track_id, lat_deg, lon_deg, h, r, t_update, kind, p, v, c in zip(
                     *(column[block] for column in columns), vel[block].tolist(),
                     cov[block].tolist()):
                 emit({
                     "type": "track", "t": t, "id": track_id, "status": name,
                     "lat": lat_deg, "lon": lon_deg, "alt": h,
                     "vel_enu": v, "cov_pos_enu": c,
-                    "existence": r, "class": "unknown",
+                    "existence": r, "class": kind, "class_probability": p,
                     "sensors": sorted([s for s, ts in sensors[row].items() if t - ts <= period]),
                     "t_update": t_update,
                 })

@@ -22,7 +22,12 @@ alpha = 2) matches tracks to every flying object. From the matches:
   samples at which the track is reported confirmed (or coasting) and GOSPA
   leaves it unmatched; a sample at which it is matched, or not reported as
   confirmed (tentative, deleted), ends the run;
-* ``gospa_mean_m`` and its mean localisation / missed / false parts.
+* ``gospa_mean_m`` and its mean localisation / missed / false parts;
+* ``aircraft_coverage_tracked``: as the missiles', for aircraft;
+* ``classification``: over the GOSPA matches, truth kind against the track's
+  class (sample counts), the tracks that were ever ``cruise_missile`` while
+  matched to an aircraft, and per missile the time from its first match by
+  a confirmed track to its first match by a ``cruise_missile`` one.
 """
 from __future__ import annotations
 
@@ -43,7 +48,7 @@ class RunScorer:
     def __init__(self, c: float = 2000.0, p: float = 2.0, false_run_s: float = 30.0):
         self.c, self.p, self.false_run_s = c, p, false_run_s
         self._truth: dict[float, list[Truth]] = defaultdict(list)
-        self._tracks: list[tuple[float, str, str, float, float, float, tuple]] = []
+        self._tracks: list[tuple[float, str, str, float, float, float, tuple, str]] = []
 
     @property
     def has_truth(self) -> bool:
@@ -54,7 +59,8 @@ class RunScorer:
 
     def add_track(self, record: dict) -> None:
         self._tracks.append((record["t"], record["id"], record["status"], record["lat"],
-                             record["lon"], record["alt"], tuple(record["vel_enu"])))
+                             record["lon"], record["alt"], tuple(record["vel_enu"]),
+                             record.get("class", "unknown")))
 
     def _track_states(self):
         """Track records as arrays, sorted by time: t, id, status, ECEF position, velocity."""
@@ -66,11 +72,16 @@ class RunScorer:
         pos = frames.geodetic_to_ecef(lat, lon, np.array([r[5] for r in rec]))
         vel = frames.enu_to_ecef_vector(np.array([r[6] for r in rec]).reshape(-1, 3), lat, lon)
         return t, [r[1] for r in rec], [r[2] for r in rec], np.reshape(pos, (-1, 3)), \
-            np.reshape(vel, (-1, 3))
+            np.reshape(vel, (-1, 3)), [r[7] for r in rec]
 
     def score(self) -> dict:
-        t_rec, ids, statuses, pos, vel = self._track_states() if self._tracks else \
-            (np.empty(0), [], [], np.empty((0, 3)), np.empty((0, 3)))
+        t_rec, ids, statuses, pos, vel, classes = self._track_states() if self._tracks else \
+            (np.empty(0), [], [], np.empty((0, 3)), np.empty((0, 3)), [])
+        covered_aircraft = matched_aircraft = 0
+        confusion: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        aircraft_called_missile: dict[str, list[float]] = {}
+        first_matched: dict[str, float] = {}
+        first_called_missile: dict[str, float] = {}
         latest: dict[str, int] = {}                 # track id -> index of its latest record
         k = 0
         distances, local, missed, false = [], [], [], []
@@ -105,7 +116,20 @@ class RunScorer:
             match = {int(a): int(b) for a, b in g.pairs}
             following = persistent_correspondence(following, [r.id for r in truth], track_ids,
                                                   truth_pos, track_pos, c=self.c)
+            for a, b in match.items():
+                kind, called = truth[a].kind, classes[rows[b]]
+                confusion[kind][called] += 1
+                if kind == "cruise_missile":
+                    first_matched.setdefault(truth[a].id, t)
+                    if called == "cruise_missile":
+                        first_called_missile.setdefault(truth[a].id, t)
+                elif kind == "aircraft" and called == "cruise_missile":
+                    span = aircraft_called_missile.setdefault(track_ids[b], [t, t])
+                    span[1] = t
             for a, r in enumerate(truth):
+                if r.kind == "aircraft" and r.seen_by:
+                    covered_aircraft += 1
+                    matched_aircraft += a in match
                 if r.kind != "cruise_missile":
                     continue
                 if r.seen_by:
@@ -143,6 +167,20 @@ class RunScorer:
             "ids_per_missile": float(np.mean(n_ids)) if n_ids else 0.0,
             "ids_per_missile_gospa": float(np.mean([len(v) for v in gospa_ids_of_missile.values()]))
             if gospa_ids_of_missile else 0.0,
+            "aircraft_samples_covered": covered_aircraft,
+            "aircraft_coverage_tracked": matched_aircraft / covered_aircraft
+            if covered_aircraft else 0.0,
+            "classification": {
+                "confusion": {kind: dict(sorted(row.items()))
+                              for kind, row in sorted(confusion.items())},
+                "aircraft_tracks_called_missile": {
+                    i: span for i, span in sorted(aircraft_called_missile.items())},
+                # from a missile's first match by a confirmed track to its first by a
+                # cruise_missile one (null: never)
+                "missile_seconds_to_class": {
+                    m: (first_called_missile[m] - t0) if m in first_called_missile else None
+                    for m, t0 in sorted(first_matched.items())},
+            },
             "false_tracks_over_30s": sum(v > self.false_run_s for v in longest_unmatched.values()),
             "longest_unmatched_confirmed_s": max(longest_unmatched.values(), default=0.0),
             # the evidence behind the counts, for an analyst: every missile's track ids

@@ -65,6 +65,11 @@ class TrackTable:
         #: per sensor: probability that the sensor can detect this target at all (1 once
         #: it has; a cooperative-only feed and a missile: falls with each miss)
         self.visible_to = np.ones((capacity, self.n_sensors))
+        #: per class (tracker.classify.CLASSES): fading log-likelihood evidence, and when
+        #: it was last updated (-inf: never)
+        self.class_evidence = np.zeros((capacity, 3))
+        self.t_class = np.full(capacity, -np.inf)
+        self.class_label = np.full(capacity, -1, dtype=np.int8)   #: last one written (-1: none)
         self.live = np.zeros(capacity, dtype=bool)
         self.ids = np.empty(capacity, dtype=object)
         self.sensors: list[dict[str, float]] = [dict() for _ in range(capacity)]
@@ -92,7 +97,7 @@ class TrackTable:
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
                    ("x", "P", "x_fix", "P_fix", "last_scan", "best_detection", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
-                    "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "live",
+                    "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "class_evidence", "t_class", "class_label", "live",
                     "ids")}
         sensors = self.sensors
         self._allocate(new)
@@ -134,6 +139,9 @@ class TrackTable:
         self.looks[rows] = 0.0
         self.hits[rows] = 0.0
         self.visible_to[rows] = visible_prior
+        self.class_evidence[rows] = 0.0
+        self.t_class[rows] = -np.inf
+        self.class_label[rows] = -1
         self.live[rows] = True
         for row in rows:
             self.ids[row] = f"T{self._next_id}"

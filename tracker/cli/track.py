@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .. import __version__
 from ..config import load_config
 from ..engine import Tracker
@@ -97,6 +99,8 @@ def run_track(args: argparse.Namespace) -> int:
             "clusters_exact": c.clusters_exact, "clusters_approximate": c.clusters_approximate,
             "kernel_failures": dict(c.kernel_failures),
         },
+        # every confirmed track's class changes, with the kinematics behind each
+        "classification": tracker.class_history.summary(),
         "timing_s": {"total": elapsed, "ms_per_scan": 1e3 * elapsed / max(c.scans, 1),
                      **{k: round(v, 6) for k, v in sorted(c.stage_seconds.items())}},
     }
@@ -113,4 +117,12 @@ def run_track(args: argparse.Namespace) -> int:
                   f"ids per missile: {m['ids_per_missile']:.2f}, "
                   f"false tracks > 30 s: {m['false_tracks_over_30s']}, "
                   f"mean GOSPA: {m['gospa_mean_m']:.0f} m")
+            called = m["classification"]["aircraft_tracks_called_missile"]
+            delays = [d for d in m["classification"]["missile_seconds_to_class"].values()
+                      if d is not None]
+            print(f"  aircraft covered and tracked: {m['aircraft_coverage_tracked']:.3f}, "
+                  f"aircraft tracks called missile: {len(called)}, missiles classified: "
+                  f"{len(delays)} of {len(m['classification']['missile_seconds_to_class'])}"
+                  + (f" (median {np.median(delays):.0f} s after first tracked)" if delays
+                     else ""))
     return 0
