@@ -63,6 +63,7 @@ def _fstring(r: dict) -> str:
             f'"cov_pos_enu":[[{f(c0[0])},{f(c0[1])},{f(c0[2])}],[{f(c1[0])},{f(c1[1])},'
             f'{f(c1[2])}],[{f(c2[0])},{f(c2[1])},{f(c2[2])}]],'
             f'"existence":{f(r["existence"])},"class":{_string(r["class"])},'
+            f'"class_probability":{f(r["class_probability"])},'
             f'"sensors":[{",".join(map(_string, r["sensors"]))}],'
             f'"t_update":{f(r["t_update"])}}}\n')
 
