@@ -24,6 +24,12 @@ alpha = 2) matches tracks to every flying object. From the matches:
   confirmed (tentative, deleted), ends the run;
 * ``gospa_mean_m`` and its mean localisation / missed / false parts;
 * ``aircraft_coverage_tracked``: as the missiles', for aircraft;
+* ``missile_position_rmse_m`` against ``missile_best_sensor_rms_m``: the 3-D
+  position error of the tracks GOSPA matches to a missile, and over the same
+  samples the error of the best single sensor that covers it there, one
+  measurement's 3-D position error from its sigmas (a radar at range r:
+  sigma_r^2 + r^2 (sigma_az^2 cos^2 el + sigma_el^2); a position feed:
+  2 sigma_h^2 + sigma_v^2; a line of sight gives no position);
 * ``classification``: over the GOSPA matches, truth kind against the track's
   class (sample counts), the tracks that were ever ``cruise_missile`` while
   matched to an aircraft, and per missile the time from its first match by
@@ -31,13 +37,16 @@ alpha = 2) matches tracks to every flying object. From the matches:
 """
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
+from typing import Mapping
 
 import numpy as np
 
 from . import frames
 from .metrics import gospa, persistent_correspondence
 from .recording import Truth
+from .scan import Sensor, Site
 
 CONFIRMED_STATUSES = ("confirmed", "coasting")
 
@@ -45,8 +54,11 @@ CONFIRMED_STATUSES = ("confirmed", "coasting")
 class RunScorer:
     """Collects truth and track records during a run; ``score()`` at the end."""
 
-    def __init__(self, c: float = 2000.0, p: float = 2.0, false_run_s: float = 30.0):
+    def __init__(self, c: float = 2000.0, p: float = 2.0, false_run_s: float = 30.0,
+                 sensors: Mapping[str, Sensor] | None = None):
         self.c, self.p, self.false_run_s = c, p, false_run_s
+        self.sensors = dict(sensors or {})
+        self._sites: dict[str, list[tuple[float, Site]]] = defaultdict(list)
         self._truth: dict[float, list[Truth]] = defaultdict(list)
         self._tracks: list[tuple[float, str, str, float, float, float, tuple, str]] = []
 
@@ -56,6 +68,41 @@ class RunScorer:
 
     def add_truth(self, truth: Truth) -> None:
         self._truth[truth.t].append(truth)
+
+    def add_site(self, sensor: str, t: float, site: Site) -> None:
+        """Where a moving sensor was at ``t`` (its scans' ``site``), in time order."""
+        sites = self._sites[sensor]
+        if not sites or t - sites[-1][0] >= 1.0:     # a site a second is plenty
+            sites.append((t, site))
+
+    def _site_at(self, sensor: Sensor, t: float) -> Site | None:
+        if sensor.site is not None:
+            return sensor.site
+        sites = self._sites.get(sensor.id)
+        if not sites:
+            return None
+        k = bisect.bisect_right(sites, t, key=lambda e: e[0])
+        return sites[max(k - 1, 0)][1]
+
+    def _best_sensor_error2(self, truth: Truth, position: np.ndarray) -> float:
+        """The smallest one-measurement 3-D position error^2 among the sensors covering it."""
+        best = np.inf
+        for sid in truth.seen_by:
+            sensor = self.sensors.get(sid)
+            if sensor is None or sensor.kind == "los":
+                continue
+            sig = sensor.sigma
+            if sensor.kind == "position":
+                best = min(best, 2.0 * sig["h"] ** 2 + sig["v"] ** 2)
+                continue
+            site = self._site_at(sensor, truth.t)
+            if site is None:
+                continue
+            _, el, r = frames.ecef_to_aer(position[None], site.lat_rad, site.lon_rad,
+                                          site.alt_m)
+            best = min(best, float(sig["range"] ** 2 + r[0] ** 2 * (
+                (sig["az"] * np.cos(el[0])) ** 2 + sig["el"] ** 2)))
+        return best
 
     def add_track(self, record: dict) -> None:
         self._tracks.append((record["t"], record["id"], record["status"], record["lat"],
@@ -82,6 +129,7 @@ class RunScorer:
         aircraft_called_missile: dict[str, list[float]] = {}
         first_matched: dict[str, float] = {}
         first_called_missile: dict[str, float] = {}
+        track_error2, sensor_error2 = [], []
         latest: dict[str, int] = {}                 # track id -> index of its latest record
         k = 0
         distances, local, missed, false = [], [], [], []
@@ -121,6 +169,10 @@ class RunScorer:
                 confusion[kind][called] += 1
                 if kind == "cruise_missile":
                     first_matched.setdefault(truth[a].id, t)
+                    best = self._best_sensor_error2(truth[a], truth_pos[a])
+                    if np.isfinite(best):
+                        sensor_error2.append(best)
+                        track_error2.append(float(np.sum((track_pos[b] - truth_pos[a]) ** 2)))
                     if called == "cruise_missile":
                         first_called_missile.setdefault(truth[a].id, t)
                 elif kind == "aircraft" and called == "cruise_missile":
@@ -170,6 +222,10 @@ class RunScorer:
             "aircraft_samples_covered": covered_aircraft,
             "aircraft_coverage_tracked": matched_aircraft / covered_aircraft
             if covered_aircraft else 0.0,
+            "missile_position_rmse_m": float(np.sqrt(np.mean(track_error2)))
+            if track_error2 else None,
+            "missile_best_sensor_rms_m": float(np.sqrt(np.mean(sensor_error2)))
+            if sensor_error2 else None,
             "classification": {
                 "confusion": {kind: dict(sorted(row.items()))
                               for kind, row in sorted(confusion.items())},

@@ -57,7 +57,7 @@ def run_track(args: argparse.Namespace) -> int:
     except OSError as e:
         raise InputError(e.strerror or str(e), path=str(out)) from None
     started = time.perf_counter()
-    scorer = RunScorer()
+    scorer = None
     write = tracks_file.write
     n_records = 0
 
@@ -70,11 +70,14 @@ def run_track(args: argparse.Namespace) -> int:
     with RecordingReader(args.recording) as reader, tracks_file:
         header = reader.header
         tracker = Tracker(header.sensors, config, emit)
+        scorer = RunScorer(sensors=header.sensors)
         bar = tqdm(unit=" scans", desc="track", disable=args.quiet or not sys.stderr.isatty(),
                    leave=False, mininterval=0.5)
         for record in reader:
             if isinstance(record, Scan):
                 tracker.submit(record)
+                if record.site is not None:
+                    scorer.add_site(record.sensor, record.t, record.site)
                 bar.update(1)
             elif isinstance(record, Truth):
                 scorer.add_truth(record)
