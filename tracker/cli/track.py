@@ -97,6 +97,7 @@ def run_track(args: argparse.Namespace) -> int:
             "clusters_exact": c.clusters_exact, "clusters_approximate": c.clusters_approximate,
             "kernel_failures": dict(c.kernel_failures),
         },
+        "clutter": tracker.clutter.summary(),
         "timing_s": {"total": elapsed, "ms_per_scan": 1e3 * elapsed / max(c.scans, 1),
                      **{k: round(v, 6) for k, v in sorted(c.stage_seconds.items())}},
     }
