@@ -148,7 +148,9 @@ class _LineOfSight:
     def __init__(self, sensor: Sensor):
         self.sensor, self.shape = sensor, (1,)
         band = sensor.extra.get("el_band_deg")
-        self.band = None if band is None else (math.radians(band[0]), math.radians(band[1]))
+        ok = isinstance(band, (list, tuple)) and len(band) == 2 and all(
+            isinstance(v, (int, float)) for v in band) and band[0] < band[1]
+        self.band = (math.radians(band[0]), math.radians(band[1])) if ok else None
         self.cell_volume = np.ones(1)
 
     def cells(self, scan: Scan) -> np.ndarray:

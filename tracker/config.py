@@ -10,7 +10,8 @@ doc (docs/config.md lists them). A config file sets any subset, e.g.::
 
 Recordings may omit a sensor's ``pd`` and ``clutter_density`` (DESIGN.md
 requires only ``sigma``); then ``sensor_defaults`` of the sensor's kind
-apply, and a header value always wins. ``summary.json`` records the
+apply (a missing clutter density is estimated, with the default as its
+prior: ``clutter``), and a header value always wins. ``summary.json`` records the
 effective configuration.
 """
 from __future__ import annotations
