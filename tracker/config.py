@@ -10,7 +10,8 @@ doc (docs/config.md lists them). A config file sets any subset, e.g.::
 
 Recordings may omit a sensor's ``pd`` and ``clutter_density`` (DESIGN.md
 requires only ``sigma``); then ``sensor_defaults`` of the sensor's kind
-apply, and a header value always wins. ``summary.json`` records the
+apply (a missing clutter density is estimated, with the default as its
+prior: ``clutter``), and a header value always wins. ``summary.json`` records the
 effective configuration.
 """
 from __future__ import annotations
@@ -209,6 +210,36 @@ class Classification:
 
 
 @dataclass(frozen=True)
+class Clutter:
+    """Clutter density estimated online where a header gives none (``tracker.clutter``)."""
+
+    enabled: bool = True                   #: false: ``sensor_defaults`` as they are, no estimate
+    header_wins: bool = True               #: false: estimate even when a header gives a density
+    #: (the header's value is then the prior)
+    #: weight of the prior (the header's or ``sensor_defaults``' density), in looks at the
+    #: sensor's whole volume; with the memory it bounds the prior's pull to a / (memory + a)
+    prior_looks: float = 1.0
+    #: a look at the whole volume weighs 1 - 1/this at the next (100: ~17 min of a 10 s
+    #: rotation), so the estimate follows clutter that changes over tens of minutes
+    memory_looks: float = 100.0
+    #: a map cell's prior, in looks at that cell, is the sensor-wide estimate: a cell follows
+    #: its own count only once it has seen several times this (shrinkage to the mean)
+    map_prior_looks: float = 5.0
+    map_floor: float = 0.1                 #: no cell below this fraction of the sensor-wide value
+    radar_range_cells: int = 4             #: a radar's map: rings of equal range ...
+    radar_azimuth_cells: int = 16          #: ... times sectors of equal azimuth
+    position_cells: int = 4                #: a position feed's map: its region, cells a side
+    #: extents a header may not give (a radar's ``range_max_m`` and ``el_band_deg``, the span
+    #: of its false alarms' range-rates ``clutter_rr_max_mps``, a feed's altitudes)
+    radar_range_max_m: float = 250_000.0
+    radar_el_min_deg: float = -1.0
+    radar_el_max_deg: float = 45.0
+    range_rate_span_mps: float = 700.0
+    position_alt_min_m: float = 0.0
+    position_alt_max_m: float = 15_000.0
+
+
+@dataclass(frozen=True)
 class TrackerConfig:
     """Every setting of the tracker, with its default."""
 
@@ -243,6 +274,7 @@ class TrackerConfig:
     merge: Merge = field(default_factory=Merge)
     imm: Imm = field(default_factory=Imm)
     classification: Classification = field(default_factory=Classification)
+    clutter: Clutter = field(default_factory=Clutter)
     sensor_defaults: Mapping[str, SensorDefaults] = field(
         default_factory=_default_sensor_defaults)
 
@@ -318,6 +350,22 @@ class TrackerConfig:
             raise InputError("must be a number >= 0", field="merge.check_period_s")
         if not 0.0 < self.relink.gate_probability < 1.0:
             raise InputError("must lie in (0, 1)", field="relink.gate_probability")
+        c = self.clutter
+        for name in ("prior_looks", "map_prior_looks", "radar_range_max_m",
+                     "range_rate_span_mps"):
+            if not (math.isfinite(getattr(c, name)) and getattr(c, name) > 0):
+                raise InputError("must be a number > 0", field=f"clutter.{name}")
+        if not (math.isfinite(c.memory_looks) and c.memory_looks > 1):
+            raise InputError("must be a number > 1", field="clutter.memory_looks")
+        if not 0.0 <= c.map_floor <= 1.0:
+            raise InputError("must lie in [0, 1]", field="clutter.map_floor")
+        for name in ("radar_range_cells", "radar_azimuth_cells", "position_cells"):
+            if getattr(c, name) < 1:
+                raise InputError("must be at least 1", field=f"clutter.{name}")
+        for low, high in (("radar_el_min_deg", "radar_el_max_deg"),
+                          ("position_alt_min_m", "position_alt_max_m")):
+            if not getattr(c, low) < getattr(c, high):
+                raise InputError(f"must be below clutter.{high}", field=f"clutter.{low}")
         if not 0.0 < self.initiation.existence < 1.0:
             raise InputError("must lie in (0, 1)", field="initiation.existence")
         _check_classification(self.classification)

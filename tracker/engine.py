@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import classify, flashes, frames, gating, imm, kalman, lifecycle, merge, relink, surface
+from . import classify, clutter, flashes, frames, gating, imm, kalman, lifecycle, merge, relink, surface
 from .association import associate
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
@@ -126,6 +126,7 @@ class Tracker:
         self._merger = merge.Merger.from_config(self.motion, self.config.merge)
         self._classifier = classify.Classifier(self.config.classification)
         self.class_history = classify.ClassHistory()
+        self.clutter = clutter.ClutterEstimator(self.sensors, self.config)
         self._scans_associated = 0
         self._pending: list[tuple[float, int, Scan]] = []
         self._sequence = itertools.count()
@@ -174,10 +175,9 @@ class Tracker:
         if kind == "radar" and not scan.has_range_rate and "rr" not in sensor.sigma:
             kind = "radar_no_range_rate"
         default = self.config.sensor_defaults[kind]
-        return SensorDefaults(
-            pd=default.pd if sensor.pd is None else sensor.pd,
-            clutter_density=default.clutter_density if sensor.clutter_density is None
-            else sensor.clutter_density)
+        pd, density = sensor.pd, sensor.clutter_density
+        return SensorDefaults(pd=default.pd if pd is None else pd, clutter_density=(
+            default.clutter_density if density is None else density))
 
     def process(self, scan: Scan) -> None:
         """Run one scan through every stage (module docstring)."""
@@ -248,17 +248,19 @@ class Tracker:
         stage["predict"] += clock() - t0
 
         params = self.sensor_defaults(sensor, scan)
-        claimed = np.zeros(len(scan))
+        density = self.clutter.density(scan, sensor, params.clutter_density)   # per detection
+        claimed = by_confirmed = np.zeros(len(scan))
         # a sensor with pd 0 (an infrared satellite for air targets) can neither update
         # nor erode a track: its scans only feed initiation (which a line of sight cannot)
         if covered.size and params.pd > 0:
-            claimed, failed = self._update(scan, sensor, params, covered, edge, visible, x, P,
-                                           mu, xm, Pm)
+            claimed, by_confirmed, failed = self._update(scan, sensor, params.pd, density,
+                                                         covered, edge, visible, x, P, mu, xm, Pm)
             broken = np.concatenate([broken, failed])
         # a line-of-sight sensor blind to air targets (pd 0) sees events: its detections
         # on a confirmed track are that target's impact (a weak pd sensor's are updates)
         if sensor.kind == "los" and params.pd == 0.0 and covered.size and len(scan):
-            self._observe_impacts(scan, sensor, params, covered)
+            self._observe_impacts(scan, sensor, density, covered)
+        self.clutter.update(scan, sensor, by_confirmed)     # what no confirmed track claims
 
         t0 = clock()
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
@@ -388,14 +390,14 @@ class Tracker:
         z = (h_hat - h_min) / np.maximum(sigma_h, 1.0)
         return 0.5 * erfc(-z / math.sqrt(2.0))
 
-    def _observe_impacts(self, scan: Scan, sensor: Sensor, params: SensorDefaults,
+    def _observe_impacts(self, scan: Scan, sensor: Sensor, density: np.ndarray,
                          covered: np.ndarray) -> None:
         """Flashes of a sensor that sees events, not air targets: confirmed tracks that came
         down lose existence by the probability that they did (``tracker.flashes``)."""
         table = self.tracks
         rows = covered[table.status[covered] == CONFIRMED]
         p = flashes.impact_probabilities(scan, sensor, table.x[rows], table.P[rows],
-                                         params.clutter_density, self.config.gate_probability,
+                                         density, self.config.gate_probability,
                                          self.config.impact_prior)
         hit = p > 0.0
         rows, p = rows[hit], p[hit]
@@ -441,9 +443,9 @@ class Tracker:
             surface.project_above_surface(table.x, table.P, rows, self.config.min_target_altitude_m)
             self.counts.surface_projections += moved
 
-    def _update(self, scan: Scan, sensor: Sensor, params: SensorDefaults, covered: np.ndarray,
-                edge: np.ndarray, visible: np.ndarray, x: np.ndarray, P: np.ndarray,
-                mu: np.ndarray, xm: np.ndarray, Pm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _update(self, scan: Scan, sensor: Sensor, sensor_pd: float, density: np.ndarray,
+                covered: np.ndarray, edge: np.ndarray, visible: np.ndarray, x: np.ndarray,
+                P: np.ndarray, mu: np.ndarray, xm: np.ndarray, Pm: np.ndarray) -> tuple:
         """Measure, gate, associate and update the covered tracks at the scan time.
 
         x, P are their combined predictions; mu, xm, Pm their modes'
@@ -453,9 +455,9 @@ class Tracker:
         ``edge`` marks tracks just outside the scan's sector: they may take a
         detection, but a miss does not lower their existence. ``visible`` is each
         track's probability of being above the radio horizon; it scales the
-        track's pd. Returns each
-        detection's probability of being claimed by a track, and the rows whose
-        update failed.
+        track's pd; ``density`` the clutter density at each detection. Returns
+        each detection's probability of being claimed by a track, and by a
+        confirmed one, and the rows whose update failed.
         """
         clock, stage, table, t = time.perf_counter, self.counts.stage_seconds, self.tracks, scan.t
         t0 = clock()
@@ -468,15 +470,15 @@ class Tracker:
 
         t0 = clock()
         # pd if the sensor can see this kind of target, times the chance that it can
-        pd_if_visible = self._track_pd(covered, scan.sensor, params.pd) * visible
+        pd_if_visible = self._track_pd(covered, scan.sensor, sensor_pd) * visible
         pd = pd_if_visible * table.visible_to[covered, self._sensor_column[scan.sensor]]
         single = self.modes.n_modes == 1
         if single:
-            log_mixture = gated.log_likelihood - math.log(params.clutter_density)
+            log_mixture = gated.log_likelihood - np.log(density)[gated.detection]
         else:
             modes = mode_innovations(scan, sensor, gated, xm, Pm)
-            log_ratio = imm.pair_log_likelihood_ratios(modes.innovations, modes.S,
-                                                       gated.offsets, params.clutter_density)
+            log_ratio = imm.pair_log_likelihood_ratios(modes.innovations, modes.S, gated.offsets,
+                                                       1.0) - np.log(density)[gated.detection, None]
             log_mixture = imm.mixture_log_likelihood_ratio(log_ratio, mu, gated.offsets)
         assoc = associate(gated.offsets, gated.detection, log_mixture,
                           table.existence[covered], pd, self.config.gate_probability,
@@ -517,7 +519,7 @@ class Tracker:
         table.x_fix[hit] = table.x[hit]
         table.P_fix[hit] = table.P[hit]
         table.n_updates[hit] += 1
-        if params.pd >= COVERING_PD:
+        if sensor_pd >= COVERING_PD:
             sure = ~edge & (visible >= 0.5)
             table.missed[covered[sure]] = ~detected[sure]
             # the track's own detection record: a look weighted by the probability that
@@ -548,7 +550,9 @@ class Tracker:
             table.class_evidence[hit], table.t_class[hit], table.x[hit], table.P[hit], t)
         table.t_class[hit] = t
         stage["update"] += clock() - t0
-        return assoc.claimed, failed
+        confirmed = table.status[covered] == CONFIRMED
+        return assoc.claimed, clutter.claimed_by(gated.offsets, gated.detection, assoc.beta,
+                                                 assoc.existence, confirmed, len(scan)), failed
 
     def _pd_fade(self) -> float:
         """Weight kept by a past look at each new look (0 with no memory)."""

@@ -19,8 +19,6 @@ launch that made the flash.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import gating
@@ -29,9 +27,12 @@ from .scan import Scan, Sensor
 
 
 def impact_probabilities(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarray,
-                         clutter_density: float, gate_probability: float,
+                         clutter_density, gate_probability: float,
                          impact_prior: float) -> np.ndarray:
-    """Probability that each track (x (n, 6), P) came down at this scan's flashes (n,)."""
+    """Probability that each track (x (n, 6), P) came down at this scan's flashes (n,).
+
+    ``clutter_density``: the sensor's (a float) or one per detection (n_det,), per rad².
+    """
     n = x.shape[0]
     if n == 0 or len(scan) == 0:
         return np.zeros(n)
@@ -41,7 +42,8 @@ def impact_probabilities(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarra
         return np.zeros(n)
     owner = np.repeat(np.arange(n), np.diff(gated.offsets))
     weight = impact_prior * np.exp(np.minimum(
-        gated.log_likelihood - math.log(clutter_density), 700.0))
+        gated.log_likelihood - np.log(np.broadcast_to(clutter_density, (len(scan),)))[
+            gated.detection], 700.0))
     total = np.bincount(gated.detection, weights=weight, minlength=len(scan))
     beta = weight / (1.0 + total[gated.detection])
     # p_i = 1 - prod_d (1 - beta_id), in logs

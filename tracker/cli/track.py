@@ -104,6 +104,7 @@ def run_track(args: argparse.Namespace) -> int:
         },
         # every confirmed track's class changes, with the kinematics behind each
         "classification": tracker.class_history.summary(),
+        "clutter": tracker.clutter.summary(),
         "timing_s": {"total": elapsed, "ms_per_scan": 1e3 * elapsed / max(c.scans, 1),
                      **{k: round(v, 6) for k, v in sorted(c.stage_seconds.items())}},
     }
