@@ -252,6 +252,67 @@ def test_a_scenario_may_bring_its_own_land_mask(tmp_path):
         assert words in info.value.problem
 
 
+# ------------------------------------------------- the other bundled scenarios
+
+NEW_SCENARIOS = ["dense-raid", "strong-clutter", "aew-only"]
+
+
+def kinds_of(scenario):
+    return [x.spec["kind"] for x in scenario.sensors]
+
+
+@pytest.mark.parametrize("name", NEW_SCENARIOS)
+def test_each_bundled_scenario_loads_passes_its_floors_and_simulates(name, tmp_path):
+    """Loads by name, its sensors pass the realism floors (simulate builds them), and
+    ``airtrack simulate NAME --duration 90`` writes scans with detections and truth."""
+    assert name in list_scenarios()
+    s = load_scenario(name)
+    assert s.name == name and s.surface == {"model": "ellipsoid"}
+    assert {f["properties"]["role"] for f in s.expect["features"]} == {"corridor", "target_area"}
+    out = tmp_path / "r.jsonl"
+    assert main(["simulate", name, "--out", str(out), "--duration", "90", "--quiet"]) == 0
+    with RecordingReader(out) as reader:
+        header, records = reader.header, list(reader)
+    assert set(header.sensors) == {x.spec["id"] for x in s.sensors}
+    scans = [r for r in records if isinstance(r, Scan)]
+    truth = [r for r in records if isinstance(r, Truth)]
+    assert {r.sensor for r in scans} == set(header.sensors)
+    assert sum(len(r) for r in scans if r.kind == "radar") > 0
+    assert {r.kind for r in truth} == {"aircraft", "cruise_missile"}    # launches within 90 s
+    assert max(r.t for r in records) <= s.start + 90
+
+
+def test_dense_raid_is_dense():
+    s = load_scenario("dense-raid")
+    missiles = [f for f in s.flights if f.kind == "cruise_missile"]
+    assert len(missiles) >= 100
+    assert len({(f.origin.lat, f.origin.lon) for f in missiles}) >= 4
+    assert len({f.failure.mode for f in missiles if f.failure}) >= 3
+    assert len(s.airways) >= 4 and min(a.interval_s for a in s.airways) <= 300
+    kinds = kinds_of(s)
+    assert kinds.count("ground_radar") >= 4 and kinds.count("airborne_radar") == 1
+
+
+def test_strong_clutter_drowns_its_radars_and_leaves_the_density_out(tmp_path):
+    s = load_scenario("strong-clutter")
+    radars = [x.spec for x in s.sensors if x.spec["kind"] == "ground_radar"]
+    assert len(radars) >= 3 and all(r["false_alarms_per_rotation"] >= 100 for r in radars)
+    assert max(r["false_alarms_per_rotation"] for r in radars) >= 250
+    out = tmp_path / "r.jsonl"
+    assert main(["simulate", "strong-clutter", "--out", str(out), "--duration", "30",
+                 "--quiet"]) == 0
+    sensors = {x["id"]: x for x in json.loads(out.read_text().split("\n", 1)[0])["sensors"]}
+    for r in radars:
+        assert "clutter_density" not in sensors[r["id"]] and "pd" in sensors[r["id"]]
+    assert "clutter_density" in sensors["sat-ir"]
+
+
+def test_aew_only_has_one_radar_and_it_flies():
+    kinds = kinds_of(load_scenario("aew-only"))
+    assert kinds.count("airborne_radar") == 1
+    assert set(kinds) <= {"airborne_radar", "infrared_satellite"}
+
+
 # ------------------------------------------------- header_omits and merge keys
 
 GR_1 = "sigma: {range_m: 60, az_deg: 0.15}}"
