@@ -24,6 +24,7 @@ from tracker.validate import fail, shown    # noqa: F401  (shown: for the other 
 
 _MISSING = object()
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
 _DEG = math.pi / 180.0
 
 
@@ -57,6 +58,11 @@ class _Builder:
         return InputError(problem, path=self.path, line=node.start_mark.line + 1,
                           field=field or None)
 
+    def _forget(self, field: str) -> None:
+        """Drop the lines recorded for ``field`` and below (a merged value overridden)."""
+        for name in [n for n in self.lines if n == field or n.startswith((f"{field}.", f"{field}["))]:
+            del self.lines[name]
+
     def build(self, node: yaml.Node, field: str) -> Any:
         self.lines.setdefault(field, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
@@ -74,19 +80,27 @@ class _Builder:
             self.active.discard(id(node))
 
     def mapping(self, node: yaml.MappingNode, field: str) -> dict:
+        explicit = sum(k.tag != _MERGE for k, _ in node.value)
         try:
-            self.constructor.flatten_mapping(node)
+            self.constructor.flatten_mapping(node)   # merged pairs first, then the explicit ones
         except yaml.MarkedYAMLError as e:
             raise self.error(node, field, f"bad merge key: {e.problem}") from None
+        n_merged = len(node.value) - explicit
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        merged: set[str] = set()                     # keys a merge gave: written ones override
+        for k, (key_node, value_node) in enumerate(node.value):
             key = (self.constructor.construct_object(key_node)
                    if isinstance(key_node, yaml.ScalarNode) else None)
             if not isinstance(key, str):
                 raise self.error(key_node, field, f"keys are text, got {shown(key)}")
             child = f"{field}.{key}" if field else key
-            if key in out:
+            if key in out and key not in merged:
                 raise self.error(key_node, child, "duplicate key")
+            if k < n_merged:
+                merged.add(key)
+            else:
+                merged.discard(key)
+                self._forget(child)                  # lines below it come from this value now
             self.lines[child] = key_node.start_mark.line + 1
             out[key] = self.build(value_node, child)
         return out

@@ -25,7 +25,7 @@ from tracker.scan import Scan
 
 from .flights import Trajectories, simulate_flights
 from .scenario import Scenario
-from .sensors import InfraredSatellite, SimSensor, build_sensor
+from .sensors import InfraredSatellite, SimSensor, build_sensor, header_description
 
 
 def build_sensors(scenario: Scenario) -> list[SimSensor]:
@@ -52,7 +52,7 @@ def header(scenario: Scenario, sensors: list[SimSensor], seed: int,
            end: float) -> Header:
     """The recording's line 1: sensors, surface, expectations and provenance."""
     return Header(
-        sensors={s.id: s.description for s in sensors},
+        sensors={s.id: header_description(s) for s in sensors},
         surface=dict(scenario.surface),
         scenario={"name": scenario.name, "seed": seed, "start": scenario.start,
                   "end": end, "truth_period_s": scenario.truth_period_s},

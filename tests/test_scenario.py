@@ -8,7 +8,11 @@ import textwrap
 import pytest
 
 from sims.scenario import FAILURE_MODES, list_scenarios, load_scenario
+from sims.world import simulate
+from tracker.cli import main
 from tracker.errors import InputError
+from tracker.recording import RecordingReader, Truth
+from tracker.scan import Scan
 
 # A small valid scenario; the malformed cases below each change one thing.
 GOOD = textwrap.dedent("""\
@@ -246,3 +250,129 @@ def test_a_scenario_may_bring_its_own_land_mask(tmp_path):
             load_scenario(path)
         assert (info.value.field, info.value.line) == ("land_mask", line_of(GOOD, "expect:") + 8)
         assert words in info.value.problem
+
+
+# ------------------------------------------------- the other bundled scenarios
+
+NEW_SCENARIOS = ["dense-raid", "strong-clutter", "aew-only"]
+
+
+def kinds_of(scenario):
+    return [x.spec["kind"] for x in scenario.sensors]
+
+
+@pytest.mark.parametrize("name", NEW_SCENARIOS)
+def test_each_bundled_scenario_loads_passes_its_floors_and_simulates(name, tmp_path):
+    """Loads by name, its sensors pass the realism floors (simulate builds them), and
+    ``airtrack simulate NAME --duration 90`` writes scans with detections and truth."""
+    assert name in list_scenarios()
+    s = load_scenario(name)
+    assert s.name == name and s.surface == {"model": "ellipsoid"}
+    assert {f["properties"]["role"] for f in s.expect["features"]} == {"corridor", "target_area"}
+    out = tmp_path / "r.jsonl"
+    assert main(["simulate", name, "--out", str(out), "--duration", "90", "--quiet"]) == 0
+    with RecordingReader(out) as reader:
+        header, records = reader.header, list(reader)
+    assert set(header.sensors) == {x.spec["id"] for x in s.sensors}
+    scans = [r for r in records if isinstance(r, Scan)]
+    truth = [r for r in records if isinstance(r, Truth)]
+    assert {r.sensor for r in scans} == set(header.sensors)
+    assert sum(len(r) for r in scans if r.kind == "radar") > 0
+    assert {r.kind for r in truth} == {"aircraft", "cruise_missile"}    # launches within 90 s
+    assert max(r.t for r in records) <= s.start + 90
+
+
+def test_dense_raid_is_dense():
+    s = load_scenario("dense-raid")
+    missiles = [f for f in s.flights if f.kind == "cruise_missile"]
+    assert len(missiles) >= 100
+    assert len({(f.origin.lat, f.origin.lon) for f in missiles}) >= 4
+    assert len({f.failure.mode for f in missiles if f.failure}) >= 3
+    assert len(s.airways) >= 4 and min(a.interval_s for a in s.airways) <= 300
+    kinds = kinds_of(s)
+    assert kinds.count("ground_radar") >= 4 and kinds.count("airborne_radar") == 1
+
+
+def test_strong_clutter_drowns_its_radars_and_leaves_the_density_out(tmp_path):
+    s = load_scenario("strong-clutter")
+    radars = [x.spec for x in s.sensors if x.spec["kind"] == "ground_radar"]
+    assert len(radars) >= 3 and all(r["false_alarms_per_rotation"] >= 100 for r in radars)
+    assert max(r["false_alarms_per_rotation"] for r in radars) >= 250
+    out = tmp_path / "r.jsonl"
+    assert main(["simulate", "strong-clutter", "--out", str(out), "--duration", "30",
+                 "--quiet"]) == 0
+    sensors = {x["id"]: x for x in json.loads(out.read_text().split("\n", 1)[0])["sensors"]}
+    for r in radars:
+        assert "clutter_density" not in sensors[r["id"]] and "pd" in sensors[r["id"]]
+    assert "clutter_density" in sensors["sat-ir"]
+
+
+def test_aew_only_has_one_radar_and_it_flies():
+    kinds = kinds_of(load_scenario("aew-only"))
+    assert kinds.count("airborne_radar") == 1
+    assert set(kinds) <= {"airborne_radar", "infrared_satellite"}
+
+
+# ------------------------------------------------- header_omits and merge keys
+
+GR_1 = "sigma: {range_m: 60, az_deg: 0.15}}"
+#: GOOD's radar, complete enough to simulate, with ``header_omits: VALUE``
+GR_1_OMITS = ("sigma: {range_m: 60, az_deg: 0.15, el_deg: 0.3}, period_s: 10,\n"
+              "         range_max_m: 200000, r50_m: 100000, false_alarms_per_rotation: 3,\n"
+              "         header_omits: VALUE}")
+
+
+def test_header_omits_leaves_fields_out_of_the_recording(tmp_path):
+    text = GOOD.replace(GR_1, GR_1_OMITS.replace("VALUE", "[pd, clutter_density]"))
+    path = write(tmp_path, text)
+    out = tmp_path / "r.jsonl"
+    assert main(["simulate", str(path), "--out", str(out), "--duration", "20", "--quiet"]) == 0
+    sensor = json.loads(out.read_text().split("\n", 1)[0])["sensors"][0]
+    assert "pd" not in sensor and "clutter_density" not in sensor and "sigma" in sensor
+    with RecordingReader(out) as reader:
+        assert reader.header.sensors["gr-1"].pd is None
+        assert reader.header.sensors["gr-1"].clutter_density is None
+    plain = tmp_path / "plain.jsonl"
+    text = GOOD.replace(GR_1, GR_1_OMITS.replace("VALUE", "[]"))
+    assert main(["simulate", str(write(tmp_path, text, "g.yaml")), "--out", str(plain),
+                 "--duration", "20", "--quiet"]) == 0
+    full = json.loads(plain.read_text().split("\n", 1)[0])["sensors"][0]
+    assert full["pd"] > 0 and full["clutter_density"] > 0
+    # the scans are the same: only the header changes
+    assert out.read_text().split("\n", 1)[1] == plain.read_text().split("\n", 1)[1]
+
+
+@pytest.mark.parametrize("value, field, words", [
+    ("[pd, range_max_m]", "sensors[0].header_omits[1]", "expected one of pd, clutter_density"),
+    ("[pd, pd]", "sensors[0].header_omits[1]", "listed twice"),
+    ("pd", "sensors[0].header_omits", "expected a list"),
+])
+def test_bad_header_omits_names_file_line_and_field(tmp_path, value, field, words):
+    text = GOOD.replace(GR_1, GR_1_OMITS.replace("VALUE", value))
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        simulate(load_scenario(path), duration_s=10)
+    err = info.value
+    assert (err.path, err.field) == (str(path), field) and words in err.problem
+    assert err.line == line_of(text, "header_omits")
+
+
+def test_merge_keys_give_defaults_that_written_keys_override(tmp_path):
+    text = GOOD.replace(
+        "  - {id: gr-1, kind: ground_radar, site: {lat: 37, lon: 45, alt: 20},\n"
+        "     sigma: {range_m: 60, az_deg: 0.15}}",
+        "  - &radar {id: gr-1, kind: ground_radar, site: {lat: 37, lon: 45, alt: 20},\n"
+        "     sigma: {range_m: 60, az_deg: 0.15}}\n"
+        "  - {<<: *radar, id: gr-2,\n"
+        "     sigma: {range_m: 80, az_deg: 0.2}}")
+    assert "gr-2" in text
+    s = load_scenario(write(tmp_path, text))
+    second = s.sensors[1]
+    assert second.spec["id"] == "gr-2" and second.spec["site"] == {"lat": 37, "lon": 45, "alt": 20}
+    assert second.spec["sigma"] == {"range_m": 80, "az_deg": 0.2}
+    assert s.line_of("sensors[1].sigma.az_deg") == line_of(text, "range_m: 80")   # the written one
+    assert s.line_of("sensors[1].site.lat") == line_of(text, "&radar")             # the merged one
+    twice = text.replace("id: gr-2,", "id: gr-2, id: gr-3,")
+    with pytest.raises(InputError, match="duplicate key") as info:
+        load_scenario(write(tmp_path, twice))
+    assert info.value.field == "sensors[1].id"
