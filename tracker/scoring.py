@@ -32,8 +32,9 @@ alpha = 2) matches tracks to every flying object. From the matches:
   2 sigma_h^2 + sigma_v^2; a line of sight gives no position);
 * ``classification``: over the GOSPA matches, truth kind against the track's
   class (sample counts), the tracks that were ever ``cruise_missile`` while
-  matched to an aircraft, and per missile the time from its first match by
-  a confirmed track to its first match by a ``cruise_missile`` one.
+  matched to an aircraft, and per missile the longest any track that
+  followed it for 30 s or more took from its first match to its first match
+  as ``cruise_missile``.
 """
 from __future__ import annotations
 
@@ -127,8 +128,10 @@ class RunScorer:
         covered_aircraft = matched_aircraft = 0
         confusion: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         aircraft_called_missile: dict[str, list[float]] = {}
-        first_matched: dict[str, float] = {}
-        first_called_missile: dict[str, float] = {}
+        # per (missile, track): first match, first match as cruise_missile, samples matched
+        pair_first: dict[tuple[str, str], float] = {}
+        pair_called: dict[tuple[str, str], float] = {}
+        pair_samples: dict[tuple[str, str], int] = defaultdict(int)
         track_error2, sensor_error2 = [], []
         latest: dict[str, int] = {}                 # track id -> index of its latest record
         k = 0
@@ -168,13 +171,15 @@ class RunScorer:
                 kind, called = truth[a].kind, classes[rows[b]]
                 confusion[kind][called] += 1
                 if kind == "cruise_missile":
-                    first_matched.setdefault(truth[a].id, t)
+                    pair = (truth[a].id, track_ids[b])
+                    pair_first.setdefault(pair, t)
+                    pair_samples[pair] += 1
                     best = self._best_sensor_error2(truth[a], truth_pos[a])
                     if np.isfinite(best):
                         sensor_error2.append(best)
                         track_error2.append(float(np.sum((track_pos[b] - truth_pos[a]) ** 2)))
                     if called == "cruise_missile":
-                        first_called_missile.setdefault(truth[a].id, t)
+                        pair_called.setdefault(pair, t)
                 elif kind == "aircraft" and called == "cruise_missile":
                     span = aircraft_called_missile.setdefault(track_ids[b], [t, t])
                     span[1] = t
@@ -231,11 +236,12 @@ class RunScorer:
                               for kind, row in sorted(confusion.items())},
                 "aircraft_tracks_called_missile": {
                     i: span for i, span in sorted(aircraft_called_missile.items())},
-                # from a missile's first match by a confirmed track to its first by a
-                # cruise_missile one (null: never)
-                "missile_seconds_to_class": {
-                    m: (first_called_missile[m] - t0) if m in first_called_missile else None
-                    for m, t0 in sorted(first_matched.items())},
+                # per missile, the longest a track that followed it (matched for at least
+                # the false-track run, 30 samples) took from its first match to its first
+                # match as cruise_missile (null: one never was); a track crossing a
+                # missile for a few seconds does not count
+                "missile_seconds_to_class": _seconds_to_class(
+                    pair_first, pair_called, pair_samples, self.false_run_s),
             },
             "false_tracks_over_30s": sum(v > self.false_run_s for v in longest_unmatched.values()),
             "longest_unmatched_confirmed_s": max(longest_unmatched.values(), default=0.0),
@@ -247,3 +253,18 @@ class RunScorer:
                               "unmatched_to": worst_run[i][1]}
                              for i, v in sorted(longest_unmatched.items()) if v > self.false_run_s],
         }
+
+
+def _seconds_to_class(first: dict, called: dict, samples: dict, min_samples: float) -> dict:
+    """Per missile: the worst delay to ``cruise_missile`` among the tracks that followed it."""
+    out: dict[str, float | None] = {}
+    for pair in sorted(first):
+        if samples[pair] < min_samples:
+            continue
+        delay = called[pair] - first[pair] if pair in called else None
+        missile = pair[0]
+        if missile not in out:
+            out[missile] = delay
+        elif out[missile] is not None:
+            out[missile] = None if delay is None else max(out[missile], delay)
+    return out
