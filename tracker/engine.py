@@ -590,10 +590,7 @@ class Tracker:
         x, P = table.x[rows], table.P[rows]                 # copies (fancy indexing)
         if (dt > 0).any():
             kalman.predict_cv(x, P, np.maximum(dt, 0.0), self.motion.acceleration_psd(x))
-        lat, lon, alt = frames.ecef_to_geodetic(x[:, :3])
-        rot = frames.enu_rotation(lat, lon)
-        vel = np.einsum("nij,nj->ni", rot, x[:, 3:])
-        cov = rot @ P[:, :3, :3] @ rot.transpose(0, 2, 1)
+        lat, lon, alt, vel, cov = frames.enu_moments(x, P)     # one compiled pass
         table.t_output[rows] = t
         # a confirmed track whose existence fell below report_existence is kept, with its
         # id, but reported as tentative until it recovers; a reported one that missed its

@@ -133,6 +133,58 @@ def ecef_to_geodetic(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lat.reshape(shape), lon.reshape(shape), alt.reshape(shape)
 
 
+def ecef_to_geodetic_enu(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`ecef_to_geodetic` of ECEF points (n, 3), and :func:`enu_rotation` there.
+
+    One compiled pass (``_frames.enu_frames``): the rotation's sines and cosines
+    come from the iteration itself, not from trigonometry on the angles, so
+    they agree with ``enu_rotation(lat, lon)`` to rounding (1e-16).
+
+    Returns
+    -------
+    lat, lon, alt : ndarray, shape (n,)
+        As :func:`ecef_to_geodetic` (rad, rad, m).
+    rotation : ndarray, shape (n, 3, 3)
+        ECEF to local east-north-up; its last row is the geodetic up.
+    """
+    flat = np.ascontiguousarray(_points(xyz).reshape(-1, 3))
+    n = flat.shape[0]
+    lat, lon, alt, rotation = np.empty(n), np.empty(n), np.empty(n), np.empty((n, 3, 3))
+    _frames.enu_frames(flat, WGS84_A, WGS84_E2, _INVERSE_STEPS, lat, lon, alt, rotation)
+    return lat, lon, alt, rotation
+
+
+def enu_moments(x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Geodetic position, ENU velocity and ENU position covariance of ECEF states.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, 6)
+        ECEF states [position (m), velocity (m/s)].
+    P : ndarray, shape (n, 6, 6)
+        Their covariances.
+
+    Returns
+    -------
+    lat, lon, alt : ndarray, shape (n,)
+        As :func:`ecef_to_geodetic` (rad, rad, m).
+    vel_enu : ndarray, shape (n, 3)
+        :math:`R v` (m/s), ``R`` the :func:`enu_rotation` at the position.
+    cov_pos_enu : ndarray, shape (n, 3, 3)
+        :math:`R P_{pos} R^T` (m^2).
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    P = np.ascontiguousarray(P, dtype=np.float64)
+    n = x.shape[0]
+    if x.shape != (n, 6) or P.shape != (n, 6, 6):
+        raise ValueError(f"x has shape {x.shape} and P {P.shape}, expected (n, 6), (n, 6, 6)")
+    lat, lon, alt = np.empty(n), np.empty(n), np.empty(n)
+    vel_enu, cov_pos_enu = np.empty((n, 3)), np.empty((n, 3, 3))
+    # one compiled pass (_frames.enu_moments): a TRACK record of every track, every scan
+    _frames.enu_moments(x, P, WGS84_A, WGS84_E2, _INVERSE_STEPS, lat, lon, alt, vel_enu,
+                        cov_pos_enu)
+    return lat, lon, alt, vel_enu, cov_pos_enu
+
 def principal_radii(lat, alt=0.0) -> tuple[np.ndarray, np.ndarray]:
     """Meridian and prime-vertical radii of curvature, plus altitude.
 
