@@ -573,6 +573,8 @@ class Tracker:
 
     def _failed(self, stage: str, rows: np.ndarray, status: np.ndarray) -> np.ndarray:
         """Rows whose kernel call failed, counted by reason; they are deleted, not repaired."""
+        if not status.any():                # the usual scan: skip np.unique's sort
+            return rows[:0]
         for code in np.unique(status[status != 0]):
             self.counts.kernel_failures[f"{stage}: {kalman.STATUS_NAMES[int(code)]}"] += \
                 int((status == code).sum())
