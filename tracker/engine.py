@@ -117,7 +117,8 @@ class Tracker:
         # hypothesis (a broad manoeuvre mode would let any two clutter detections form a
         # "track"); its other modes open through the Markov chain once it is confirmed
         self._straight = np.eye(self.modes.n_modes)[0]
-        self.tracks = TrackTable(n_sensors=len(self.sensors), initial_modes=self._straight)
+        self.tracks = TrackTable(n_sensors=len(self.sensors), initial_modes=self._straight,
+                                 sensor_ids=list(self.sensors))
         self.counts = RunCounts()
         self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
                                        q_vertical=self.config.process_noise.vertical)
@@ -321,7 +322,7 @@ class Tracker:
             odds = np.where(seen, 0.0, a / np.where(seen, 1.0, 1.0 - a) * b
                             / np.where(seen, 1.0, 1.0 - b) * (1.0 - prior) / prior)
             table.visible_to[new] = np.where(seen, 1.0, odds / (1.0 + odds))
-            table.sensors[new] = {**table.sensors[old], **table.sensors[new]}
+            table.pool_detections(new, old)
             table.remove(np.array([old]))
             self.counts.tracks_relinked += 1
 
@@ -536,8 +537,7 @@ class Tracker:
             table.hits[rows, column] = fade * table.hits[rows, column] + seen
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
-        for row in covered[detected]:
-            table.sensors[row][scan.sensor] = t
+        table.t_detected[covered[detected], table.sensor_column(scan.sensor)] = t
         # only updated tracks: a missed track predicted underground may have impacted
         self._hold_above_surface(covered[detected], modes=True)
         stage["update"] += clock() - t0
@@ -604,17 +604,18 @@ class Tracker:
             deleted, DELETED, np.where(
                 reported, np.where(table.missed[rows], _COASTING, CONFIRMED),
                 np.where(kept, TENTATIVE, status)))].tolist()
-        period, sensors, emit = self.config.output_period_s, table.sensors, self.emit
+        emit = self.emit
+        keys, sensors = table.detected_since(rows, t, self.config.output_period_s)
         # every column converted to Python values in one call each (tolist): a record
         # then costs one dict, not a dozen NumPy scalar look-ups. The nested vel/cov lists
         # go a block at a time: thousands of lists alive at once would set off the cyclic
         # garbage collector, which then walks the caller's whole heap
-        columns = (rows.tolist(), names, table.ids[rows].tolist(), np.degrees(lat).tolist(),
+        columns = (keys, names, table.ids[rows].tolist(), np.degrees(lat).tolist(),
                    np.degrees(lon).tolist(), alt.tolist(), table.existence[rows].tolist(),
                    table.t_update[rows].tolist())
         for start in range(0, rows.size, _RECORD_BLOCK):
             block = slice(start, start + _RECORD_BLOCK)
-            for row, name, track_id, lat_deg, lon_deg, h, r, t_update, v, c in zip(
+            for key, name, track_id, lat_deg, lon_deg, h, r, t_update, v, c in zip(
                     *(column[block] for column in columns), vel[block].tolist(),
                     cov[block].tolist()):
                 emit({
@@ -622,7 +623,7 @@ class Tracker:
                     "lat": lat_deg, "lon": lon_deg, "alt": h,
                     "vel_enu": v, "cov_pos_enu": c,
                     "existence": r, "class": "unknown",
-                    "sensors": sorted([s for s, ts in sensors[row].items() if t - ts <= period]),
+                    "sensors": list(sensors[key]),
                     "t_update": t_update,
                 })
 
