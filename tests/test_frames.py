@@ -66,6 +66,18 @@ def test_pymap3d_alone_drifts_at_geostationary_height():
     assert np.linalg.norm(frames.geodetic_to_ecef(*frames.ecef_to_geodetic(xyz)) - xyz) < 1e-6
 
 
+
+def test_geodetic_to_ecef_is_pymap3d_bit_for_bit():
+    # the simulator's recordings are built with it: the same bytes as pymap3d's
+    rng = np.random.default_rng(5)
+    for lat, lon, alt in [(0.3, 1.2, 100.0), (np.pi / 2, 0.0, 0.0),
+                          (rng.uniform(-1.6, 1.6, 500), rng.uniform(-4.0, 4.0, 500),
+                           rng.uniform(-1e3, 4e7, 500)),
+                          (rng.uniform(-1.6, 1.6, (2, 3)), rng.uniform(-3, 3, (1, 3)), 10.0)]:
+        lat, lon, alt = np.broadcast_arrays(*map(np.asarray, (lat, lon, alt)))
+        want = np.stack(pymap3d.geodetic2ecef(lat, lon, alt, ell=frames.WGS84, deg=False), -1)
+        assert_array_equal(frames.geodetic_to_ecef(lat, lon, alt), want)
+
 def test_known_points():
     assert_allclose(frames.geodetic_to_ecef(0.0, 0.0, 0.0), [frames.WGS84_A, 0.0, 0.0])
     assert_allclose(frames.geodetic_to_ecef(np.pi / 2, 0.3, 0.0), [0.0, 0.0, frames.WGS84_B],

@@ -1,8 +1,8 @@
 """WGS-84 geodetic, Earth-centred Earth-fixed (ECEF) and local ENU frames.
 
 Every function works on NumPy arrays of points at once (no Python loop per
-point); the geodetic <-> ECEF conversions are pymap3d's, called with
-``deg=False``. Inside airtrack, angles are radians and lengths metres.
+point); geodetic to ECEF is pymap3d's formula, ECEF to geodetic a compiled
+Bowring iteration. Inside airtrack, angles are radians and lengths metres.
 
 Conventions (DESIGN.md, "Units"):
 
@@ -82,8 +82,17 @@ def geodetic_to_ecef(lat, lon, alt) -> np.ndarray:
               N = a / \\sqrt{1 - e^2 \\sin^2\\varphi}
     """
     lat, lon, alt = np.broadcast_arrays(_float(lat), _float(lon), _float(alt))
-    x, y, z = pymap3d.geodetic2ecef(lat, lon, alt, ell=WGS84, deg=False)
-    return np.stack([x, y, z], axis=-1)
+    # pymap3d.geodetic2ecef's arithmetic, operation for operation (the same bits), with
+    # each sine taken once and the coordinates written in place: the tracker converts
+    # every scan's detections
+    cos_lat, sin_lat = np.cos(lat), np.sin(lat)
+    prime_vertical = WGS84_A ** 2 / np.hypot(WGS84_A * cos_lat, WGS84_B * sin_lat)
+    xyz = np.empty(lat.shape + (3,))
+    horizontal = (prime_vertical + alt) * cos_lat
+    np.multiply(horizontal, np.cos(lon), out=xyz[..., 0])
+    np.multiply(horizontal, np.sin(lon), out=xyz[..., 1])
+    np.multiply(prime_vertical * (WGS84_B / WGS84_A) ** 2 + alt, sin_lat, out=xyz[..., 2])
+    return xyz
 
 
 def ecef_to_geodetic(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
