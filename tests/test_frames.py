@@ -66,6 +66,18 @@ def test_pymap3d_alone_drifts_at_geostationary_height():
     assert np.linalg.norm(frames.geodetic_to_ecef(*frames.ecef_to_geodetic(xyz)) - xyz) < 1e-6
 
 
+
+def test_geodetic_to_ecef_is_pymap3d_bit_for_bit():
+    # the simulator's recordings are built with it: the same bytes as pymap3d's
+    rng = np.random.default_rng(5)
+    for lat, lon, alt in [(0.3, 1.2, 100.0), (np.pi / 2, 0.0, 0.0),
+                          (rng.uniform(-1.6, 1.6, 500), rng.uniform(-4.0, 4.0, 500),
+                           rng.uniform(-1e3, 4e7, 500)),
+                          (rng.uniform(-1.6, 1.6, (2, 3)), rng.uniform(-3, 3, (1, 3)), 10.0)]:
+        lat, lon, alt = np.broadcast_arrays(*map(np.asarray, (lat, lon, alt)))
+        want = np.stack(pymap3d.geodetic2ecef(lat, lon, alt, ell=frames.WGS84, deg=False), -1)
+        assert_array_equal(frames.geodetic_to_ecef(lat, lon, alt), want)
+
 def test_known_points():
     assert_allclose(frames.geodetic_to_ecef(0.0, 0.0, 0.0), [frames.WGS84_A, 0.0, 0.0])
     assert_allclose(frames.geodetic_to_ecef(np.pi / 2, 0.3, 0.0), [0.0, 0.0, frames.WGS84_B],
@@ -110,12 +122,67 @@ def test_geodetic_kernel_matches_its_numpy_twin():
         _frames.ecef_to_geodetic(xyz, *args, *np.empty((3, 2)))
 
 
+
+def _random_states(rng, n):
+    """ECEF states (n, 6) from pole to pole up to 100 km, and covariances A A' (n, 6, 6)."""
+    lat = np.concatenate([[np.pi / 2, -np.pi / 2, 0.0], rng.uniform(-np.pi / 2, np.pi / 2, n - 3)])
+    lon = np.concatenate([[0.0, -2.0, np.pi], rng.uniform(-np.pi, np.pi, n - 3)])
+    xyz = frames.geodetic_to_ecef(lat, lon, rng.uniform(-1e3, 100e3, n))
+    A = rng.normal(size=(n, 6, 6)) * 100.0
+    return np.hstack([xyz, rng.normal(size=(n, 3)) * 300.0]), A @ A.transpose(0, 2, 1)
+
+
+@given(n=st.integers(3, 200), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=40, deadline=None)
+def test_enu_kernels_match_their_numpy_twins(n, seed):
+    x, P = _random_states(np.random.default_rng(seed), n)
+    xyz = np.ascontiguousarray(x[:, :3])
+    args = (frames.WGS84_A, frames.WGS84_E2, 5)
+    got = [np.empty(n), np.empty(n), np.empty(n), np.empty((n, 3, 3))]
+    want = [np.empty(n), np.empty(n), np.empty(n), np.empty((n, 3, 3))]
+    _frames.enu_frames(xyz, *args, *got)
+    reference.enu_frames(xyz, *args, *want)
+    plain = np.empty((3, n))
+    _frames.ecef_to_geodetic(xyz, *args, *plain)
+    assert_array_equal(np.array(got[:3]), plain)        # the same iteration, the same bits
+    # sines from the iteration against sines of the angles: rounding apart
+    assert_allclose(got[3], want[3], rtol=0.0, atol=1e-15)
+    got = [np.empty(n), np.empty(n), np.empty(n), np.empty((n, 3)), np.empty((n, 3, 3))]
+    want = [np.empty(n), np.empty(n), np.empty(n), np.empty((n, 3)), np.empty((n, 3, 3))]
+    _frames.enu_moments(x, P, *args, *got)
+    reference.enu_moments(x, P, *args, *want)
+    assert_array_equal(np.array(got[:3]), plain)
+    for g, w in zip(got[3:], want[3:]):
+        assert_allclose(g, w, rtol=0.0, atol=1e-12 * np.abs(w).max())
+
+
+def test_enu_frames_and_moments_by_hand():
+    # on the equator at 90 deg east: east is -x, north is +z, up is +y
+    lat, lon, alt, rotation = frames.ecef_to_geodetic_enu([[0.0, frames.WGS84_A + 100.0, 0.0]])
+    assert_allclose([lat[0], lon[0], alt[0]], [0.0, np.pi / 2, 100.0], atol=1e-9)
+    assert_allclose(rotation[0], [[-1, 0, 0], [0, 0, 1], [0, 1, 0]], atol=1e-15)
+    x = np.array([[0.0, frames.WGS84_A, 0.0, 10.0, 20.0, 30.0]])
+    P = np.zeros((1, 6, 6))
+    P[0, :3, :3] = [[4.0, 0.0, 1.0], [0.0, 9.0, 0.0], [1.0, 0.0, 16.0]]   # x, y, z
+    *_, vel, cov = frames.enu_moments(x, P)
+    assert_allclose(vel, [[-10.0, 30.0, 20.0]], atol=1e-12)              # e = -vx, n = vz, u = vy
+    assert_allclose(cov[0], [[4.0, -1.0, 0.0], [-1.0, 16.0, 0.0], [0.0, 0.0, 9.0]], atol=1e-12)
+    # the kernels run in blocks of 64 points: no seam between them
+    x, P = _random_states(np.random.default_rng(3), 150)
+    whole = frames.enu_moments(x, P)
+    for a, b in zip(frames.enu_moments(x[60:130], P[60:130]), whole):
+        assert_array_equal(a, b[60:130])
+    with pytest.raises(ValueError, match=r"expected \(n, 6\), \(n, 6, 6\)"):
+        frames.enu_moments(x[:, :3], P)
+    with pytest.raises(ValueError, match="rotation"):
+        _frames.enu_frames(np.zeros((2, 3)), 1.0, 0.0, 1, *np.empty((3, 2)), np.empty((3, 3, 3)))
+
 def test_geodetic_kernel_has_a_numpy_twin_with_its_signature():
     source = Path(__file__).resolve().parents[1] / "src_cython" / "frames.pyx"
     if not source.is_file():
         pytest.skip("needs the source tree")
     kernels = _kernel_signatures(source)
-    assert "ecef_to_geodetic" in kernels
+    assert {"ecef_to_geodetic", "enu_frames", "enu_moments"} <= set(kernels)
     for name, args in kernels.items():
         assert list(inspect.signature(getattr(reference, name)).parameters) == args, name
 

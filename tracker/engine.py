@@ -118,7 +118,8 @@ class Tracker:
         # hypothesis (a broad manoeuvre mode would let any two clutter detections form a
         # "track"); its other modes open through the Markov chain once it is confirmed
         self._straight = np.eye(self.modes.n_modes)[0]
-        self.tracks = TrackTable(n_sensors=len(self.sensors), initial_modes=self._straight)
+        self.tracks = TrackTable(n_sensors=len(self.sensors), initial_modes=self._straight,
+                                 sensor_ids=list(self.sensors))
         self.counts = RunCounts()
         self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
                                        q_vertical=self.config.process_noise.vertical)
@@ -327,7 +328,7 @@ class Tracker:
             odds = np.where(seen, 0.0, a / np.where(seen, 1.0, 1.0 - a) * b
                             / np.where(seen, 1.0, 1.0 - b) * (1.0 - prior) / prior)
             table.visible_to[new] = np.where(seen, 1.0, odds / (1.0 + odds))
-            table.sensors[new] = {**table.sensors[old], **table.sensors[new]}
+            table.pool_detections(new, old)
             table.remove(np.array([old]))
             self.counts.tracks_relinked += 1
 
@@ -542,8 +543,7 @@ class Tracker:
             table.hits[rows, column] = fade * table.hits[rows, column] + seen
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
-        for row in covered[detected]:
-            table.sensors[row][scan.sensor] = t
+        table.t_detected[covered[detected], table.sensor_column(scan.sensor)] = t
         # only updated tracks: a missed track predicted underground may have impacted
         self._hold_above_surface(covered[detected], modes=True)
         table.class_evidence[hit] = self._classifier.observe(
@@ -584,6 +584,8 @@ class Tracker:
 
     def _failed(self, stage: str, rows: np.ndarray, status: np.ndarray) -> np.ndarray:
         """Rows whose kernel call failed, counted by reason; they are deleted, not repaired."""
+        if not status.any():                # the usual scan: skip np.unique's sort
+            return rows[:0]
         for code in np.unique(status[status != 0]):
             self.counts.kernel_failures[f"{stage}: {kalman.STATUS_NAMES[int(code)]}"] += \
                 int((status == code).sum())
@@ -601,10 +603,7 @@ class Tracker:
         x, P = table.x[rows], table.P[rows]                 # copies (fancy indexing)
         if (dt > 0).any():
             kalman.predict_cv(x, P, np.maximum(dt, 0.0), self.motion.acceleration_psd(x))
-        lat, lon, alt = frames.ecef_to_geodetic(x[:, :3])
-        rot = frames.enu_rotation(lat, lon)
-        vel = np.einsum("nij,nj->ni", rot, x[:, 3:])
-        cov = rot @ P[:, :3, :3] @ rot.transpose(0, 2, 1)
+        lat, lon, alt, vel, cov = frames.enu_moments(x, P)     # one compiled pass
         table.t_output[rows] = t
         # a confirmed track whose existence fell below report_existence is kept, with its
         # id, but reported as tentative until it recovers; a reported one that missed its
@@ -622,18 +621,19 @@ class Tracker:
             table.class_label[rows[changed]] = label[changed]
             self.class_history.record(t, table.ids[rows[changed]].tolist(), label[changed],
                                       p_label[changed], alt[changed], vel[changed])
-        period, sensors, emit = self.config.output_period_s, table.sensors, self.emit
+        emit = self.emit
+        keys, sensors = table.detected_since(rows, t, self.config.output_period_s)
         # every column converted to Python values in one call each (tolist): a record
         # then costs one dict, not a dozen NumPy scalar look-ups. The nested vel/cov lists
         # go a block at a time: thousands of lists alive at once would set off the cyclic
         # garbage collector, which then walks the caller's whole heap
-        columns = (rows.tolist(), names, table.ids[rows].tolist(), np.degrees(lat).tolist(),
+        columns = (keys, names, table.ids[rows].tolist(), np.degrees(lat).tolist(),
                    np.degrees(lon).tolist(), alt.tolist(), table.existence[rows].tolist(),
                    table.t_update[rows].tolist(), _CLASS_NAMES[label].tolist(),
                    p_label.tolist())
         for start in range(0, rows.size, _RECORD_BLOCK):
             block = slice(start, start + _RECORD_BLOCK)
-            for row, name, track_id, lat_deg, lon_deg, h, r, t_update, kind, p, v, c in zip(
+            for key, name, track_id, lat_deg, lon_deg, h, r, t_update, kind, p, v, c in zip(
                     *(column[block] for column in columns), vel[block].tolist(),
                     cov[block].tolist()):
                 emit({
@@ -641,7 +641,7 @@ class Tracker:
                     "lat": lat_deg, "lon": lon_deg, "alt": h,
                     "vel_enu": v, "cov_pos_enu": c,
                     "existence": r, "class": kind, "class_probability": p,
-                    "sensors": sorted([s for s, ts in sensors[row].items() if t - ts <= period]),
+                    "sensors": list(sensors[key]),
                     "t_update": t_update,
                 })
 

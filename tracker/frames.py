@@ -1,8 +1,8 @@
 """WGS-84 geodetic, Earth-centred Earth-fixed (ECEF) and local ENU frames.
 
 Every function works on NumPy arrays of points at once (no Python loop per
-point); the geodetic <-> ECEF conversions are pymap3d's, called with
-``deg=False``. Inside airtrack, angles are radians and lengths metres.
+point); geodetic to ECEF is pymap3d's formula, ECEF to geodetic a compiled
+Bowring iteration. Inside airtrack, angles are radians and lengths metres.
 
 Conventions (DESIGN.md, "Units"):
 
@@ -82,8 +82,17 @@ def geodetic_to_ecef(lat, lon, alt) -> np.ndarray:
               N = a / \\sqrt{1 - e^2 \\sin^2\\varphi}
     """
     lat, lon, alt = np.broadcast_arrays(_float(lat), _float(lon), _float(alt))
-    x, y, z = pymap3d.geodetic2ecef(lat, lon, alt, ell=WGS84, deg=False)
-    return np.stack([x, y, z], axis=-1)
+    # pymap3d.geodetic2ecef's arithmetic, operation for operation (the same bits), with
+    # each sine taken once and the coordinates written in place: the tracker converts
+    # every scan's detections
+    cos_lat, sin_lat = np.cos(lat), np.sin(lat)
+    prime_vertical = WGS84_A ** 2 / np.hypot(WGS84_A * cos_lat, WGS84_B * sin_lat)
+    xyz = np.empty(lat.shape + (3,))
+    horizontal = (prime_vertical + alt) * cos_lat
+    np.multiply(horizontal, np.cos(lon), out=xyz[..., 0])
+    np.multiply(horizontal, np.sin(lon), out=xyz[..., 1])
+    np.multiply(prime_vertical * (WGS84_B / WGS84_A) ** 2 + alt, sin_lat, out=xyz[..., 2])
+    return xyz
 
 
 def ecef_to_geodetic(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,6 +141,58 @@ def ecef_to_geodetic(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     _frames.ecef_to_geodetic(flat, WGS84_A, WGS84_E2, _INVERSE_STEPS, lat, lon, alt)
     return lat.reshape(shape), lon.reshape(shape), alt.reshape(shape)
 
+
+def ecef_to_geodetic_enu(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`ecef_to_geodetic` of ECEF points (n, 3), and :func:`enu_rotation` there.
+
+    One compiled pass (``_frames.enu_frames``): the rotation's sines and cosines
+    come from the iteration itself, not from trigonometry on the angles, so
+    they agree with ``enu_rotation(lat, lon)`` to rounding (1e-16).
+
+    Returns
+    -------
+    lat, lon, alt : ndarray, shape (n,)
+        As :func:`ecef_to_geodetic` (rad, rad, m).
+    rotation : ndarray, shape (n, 3, 3)
+        ECEF to local east-north-up; its last row is the geodetic up.
+    """
+    flat = np.ascontiguousarray(_points(xyz).reshape(-1, 3))
+    n = flat.shape[0]
+    lat, lon, alt, rotation = np.empty(n), np.empty(n), np.empty(n), np.empty((n, 3, 3))
+    _frames.enu_frames(flat, WGS84_A, WGS84_E2, _INVERSE_STEPS, lat, lon, alt, rotation)
+    return lat, lon, alt, rotation
+
+
+def enu_moments(x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Geodetic position, ENU velocity and ENU position covariance of ECEF states.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, 6)
+        ECEF states [position (m), velocity (m/s)].
+    P : ndarray, shape (n, 6, 6)
+        Their covariances.
+
+    Returns
+    -------
+    lat, lon, alt : ndarray, shape (n,)
+        As :func:`ecef_to_geodetic` (rad, rad, m).
+    vel_enu : ndarray, shape (n, 3)
+        :math:`R v` (m/s), ``R`` the :func:`enu_rotation` at the position.
+    cov_pos_enu : ndarray, shape (n, 3, 3)
+        :math:`R P_{pos} R^T` (m^2).
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    P = np.ascontiguousarray(P, dtype=np.float64)
+    n = x.shape[0]
+    if x.shape != (n, 6) or P.shape != (n, 6, 6):
+        raise ValueError(f"x has shape {x.shape} and P {P.shape}, expected (n, 6), (n, 6, 6)")
+    lat, lon, alt = np.empty(n), np.empty(n), np.empty(n)
+    vel_enu, cov_pos_enu = np.empty((n, 3)), np.empty((n, 3, 3))
+    # one compiled pass (_frames.enu_moments): a TRACK record of every track, every scan
+    _frames.enu_moments(x, P, WGS84_A, WGS84_E2, _INVERSE_STEPS, lat, lon, alt, vel_enu,
+                        cov_pos_enu)
+    return lat, lon, alt, vel_enu, cov_pos_enu
 
 def principal_radii(lat, alt=0.0) -> tuple[np.ndarray, np.ndarray]:
     """Meridian and prime-vertical radii of curvature, plus altitude.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import frames
-from .models import POSITION_OBSERVATION, measurement_model
+from .models import POSITION_OBSERVATION, horizontal_vertical, local_up, measurement_model
 from .scan import Scan, Sensor
 
 
@@ -41,10 +41,8 @@ def measure(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarray) -> ScanMea
         # covariances the tracks' R below replaces)
         z = scan.detections.reshape(-1, 3)
         z = frames.geodetic_to_ecef(z[:, 0], z[:, 1], z[:, 2]).reshape(-1, 3)
-        lat, lon, _ = frames.ecef_to_geodetic(x[:, :3])
-        rot = frames.enu_rotation(lat, lon)                                  # (n, 3, 3)
-        noise = np.diag([sensor.sigma["h"] ** 2, sensor.sigma["h"] ** 2, sensor.sigma["v"] ** 2])
-        R = np.ascontiguousarray(rot.transpose(0, 2, 1) @ noise @ rot)
+        # R' diag(sigma_h^2, sigma_h^2, sigma_v^2) R, R the ENU rotation at each track
+        R = horizontal_vertical(sensor.sigma["h"] ** 2, sensor.sigma["v"] ** 2, local_up(x))
         H = np.ascontiguousarray(np.broadcast_to(POSITION_OBSERVATION, (n, 3, 6)))
         # H P H' with H = [I 0] is P's position block, exactly: no (n, 3, 6) products
         S = P[:, :3, :3] + R

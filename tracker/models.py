@@ -72,9 +72,20 @@ def cross_matrix(u) -> np.ndarray:
 
 def local_up(x) -> np.ndarray:
     """Unit geodetic up (N, 3), ECEF, at each state's position (x (N, 6) or (N, 3))."""
-    lat, lon, _ = frames.ecef_to_geodetic(np.asarray(x)[:, :3])
-    cos_lat = np.cos(lat)
-    return np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=1)
+    return frames.ecef_to_geodetic_enu(np.asarray(x)[:, :3])[3][:, 2, :]
+
+
+def horizontal_vertical(horizontal: float, vertical: float, up: np.ndarray) -> np.ndarray:
+    r"""ECEF matrices (N, 3, 3) that are ``horizontal`` along east and north and
+    ``vertical`` along the local ``up`` (N, 3): :math:`R^T \operatorname{diag}(h, h, v) R`.
+
+    The rows of the ENU rotation ``R`` are orthonormal, so :math:`e e^T + n n^T =
+    I - u u^T` and the product is :math:`h I + (v - h)\, u u^T`: the up vector alone,
+    not the whole rotation, and an exactly symmetric, C-contiguous result.
+    """
+    matrices = (vertical - horizontal) * (up[:, :, None] * up[:, None, :])
+    matrices += horizontal * _I3
+    return matrices
 
 
 def _local_rotation(x: np.ndarray) -> np.ndarray:
@@ -116,16 +127,13 @@ class _EnuWhiteAcceleration:
 
         Notes
         -----
-        The rows of ``R`` are orthonormal, so :math:`e e^T + n n^T = I - u u^T`
-        and :math:`A = q_h I + (q_v - q_h)\, u u^T`, with ``u`` the local up
-        (:func:`tracker.frames.enu_rotation`'s last row): the up vector alone,
-        not the whole rotation, and an exactly symmetric A.
+        :math:`A = q_h I + (q_v - q_h)\, u u^T`, with ``u`` the local up
+        (:func:`horizontal_vertical`).
         """
         if up is None:                  # ``up`` (N, 3): the local up, when the caller has it
             up = local_up(_states(x))
-        psd = (self.q_vertical - self.q_horizontal) * (up[:, :, None] * up[:, None, :])
-        psd += self.q_horizontal * _I3                  # C-contiguous, as predict_cv requires
-        return psd
+        # C-contiguous, as predict_cv requires
+        return horizontal_vertical(self.q_horizontal, self.q_vertical, up)
 
     def process_noise(self, x, dt, up=None) -> np.ndarray:
         r"""Process noise Q (N, 6, 6) over per-track steps ``dt`` (s, (N,) or scalar).
@@ -505,9 +513,9 @@ class GeodeticPosition:
             ``R`` the ENU rotation at each detection.
         """
         z = np.asarray(z, dtype=np.float64).reshape(-1, 3)
-        rot = frames.enu_rotation(z[:, 0], z[:, 1])
-        variances = np.array([self.sigma_h ** 2, self.sigma_h ** 2, self.sigma_v ** 2])
-        covariances = np.einsum("nki,k,nkj->nij", rot, variances, rot)
+        cos_lat = np.cos(z[:, 0])
+        up = np.stack([cos_lat * np.cos(z[:, 1]), cos_lat * np.sin(z[:, 1]), np.sin(z[:, 0])], 1)
+        covariances = horizontal_vertical(self.sigma_h ** 2, self.sigma_v ** 2, up)
         return frames.geodetic_to_ecef(z[:, 0], z[:, 1], z[:, 2]), covariances
 
 

@@ -591,6 +591,30 @@ def ecef_to_geodetic(xyz, semimajor, e2, steps, lat, lon, alt):
     alt[:] = p * c + z * s - semimajor * np.sqrt(1.0 - e2 * (s * s))
 
 
+def _enu_rotation(lat, lon):
+    """(n, 3, 3) rotations ECEF -> ENU, rows east, north, up, from the angles' sines."""
+    sin_lat, cos_lat, sin_lon, cos_lon = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
+    zero = np.zeros_like(lat)
+    return np.stack([np.stack([-sin_lon, cos_lon, zero], -1),
+                     np.stack([-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat], -1),
+                     np.stack([cos_lat * cos_lon, cos_lat * sin_lon, sin_lat], -1)], -2)
+
+
+def enu_frames(xyz, semimajor, e2, steps, lat, lon, alt, rotation):
+    """``ecef_to_geodetic`` and the ENU rotation (n, 3, 3) at each point; twin of
+    ``_frames.enu_frames`` (which takes the sines from the iteration, not from trig)."""
+    ecef_to_geodetic(xyz, semimajor, e2, steps, lat, lon, alt)
+    rotation[:] = _enu_rotation(lat, lon)
+
+
+def enu_moments(x, P, semimajor, e2, steps, lat, lon, alt, vel_enu, cov_pos_enu):
+    """Geodetic position, R v and R P_pos R' of states x (n, 6), P (n, 6, 6); twin of
+    ``_frames.enu_moments``."""
+    ecef_to_geodetic(np.ascontiguousarray(x[:, :3]), semimajor, e2, steps, lat, lon, alt)
+    R = _enu_rotation(lat, lon)
+    vel_enu[:] = np.einsum("nij,nj->ni", R, x[:, 3:])
+    cov_pos_enu[:] = R @ P[:, :3, :3] @ R.transpose(0, 2, 1)
+
 def sweep_pairs(points, by_key, axis, track_points, radius, active, offsets, detection):
     """Pairs (track i, detection j) with |p_j - t_i| <= r_i, every pair tested; twin of
     ``_gating.sweep_pairs`` (whose sorted sweep along ``axis``, in ``by_key`` order, only

@@ -21,7 +21,14 @@ def project_above_surface(x: np.ndarray, P: np.ndarray, rows: np.ndarray, floor:
 
     Returns how many were moved.
     """
-    lat, lon, alt = frames.ecef_to_geodetic(x[rows, :3])
+    # the height is at least |x| - a (the ellipsoid lies inside the sphere of radius a):
+    # only tracks nearer the centre than a + floor need the geodetic conversion
+    position = x[rows, :3]
+    near = np.sqrt(np.einsum("ni,ni->n", position, position)) < frames.WGS84_A + floor
+    if not near.any():
+        return 0
+    rows = rows[near]
+    lat, lon, alt = frames.ecef_to_geodetic(position[near])
     low = alt < floor
     if not low.any():
         return 0

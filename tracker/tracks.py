@@ -9,6 +9,8 @@ for a track's life and never reused.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 TENTATIVE, CONFIRMED, DELETED, LOST = 0, 1, 2, 3
@@ -21,12 +23,19 @@ class TrackTable:
     """Columns of track data; ``live`` marks the rows in use."""
 
     def __init__(self, capacity: int = 64, n_sensors: int = 0,
-                 initial_modes: np.ndarray | None = None):
+                 initial_modes: np.ndarray | None = None, sensor_ids: Sequence[str] = ()):
         self._next_id = 1
         self.n_sensors = n_sensors
+        #: the sensors of the ``t_detected`` columns, in order; an id ``add`` has not
+        #: seen adds a column
+        self.sensor_ids: list[str] = []
+        self._by_id: list[int] = []                   # columns in the order of their ids
+        self.t_detected = np.empty((capacity, 0))
         #: mode probabilities of a new track (``tracker.imm``); one mode by default
         self.initial_modes = np.ones(1) if initial_modes is None else np.asarray(initial_modes)
         self._allocate(capacity)
+        for sensor in sensor_ids:
+            self.sensor_column(sensor)
 
     def _allocate(self, capacity: int) -> None:
         self.x = np.zeros((capacity, 6))                  #: ECEF state, m and m/s
@@ -72,7 +81,8 @@ class TrackTable:
         self.class_label = np.full(capacity, -1, dtype=np.int8)   #: last one written (-1: none)
         self.live = np.zeros(capacity, dtype=bool)
         self.ids = np.empty(capacity, dtype=object)
-        self.sensors: list[dict[str, float]] = [dict() for _ in range(capacity)]
+        #: per sensor (``sensor_ids``): when it last detected the track (-inf: never)
+        self.t_detected = np.full((capacity, len(self.sensor_ids)), -np.inf)
 
     @property
     def capacity(self) -> int:
@@ -98,12 +108,40 @@ class TrackTable:
         columns = {name: getattr(self, name) for name in
                    ("x", "P", "x_fix", "P_fix", "last_scan", "best_detection", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
                     "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "class_evidence", "t_class", "class_label", "live",
-                    "ids")}
-        sensors = self.sensors
+                    "ids", "t_detected")}
         self._allocate(new)
         for name, values in columns.items():
             getattr(self, name)[:old] = values
-        self.sensors[:old] = sensors
+
+    def sensor_column(self, sensor: str) -> int:
+        """The ``t_detected`` column of ``sensor``, added (never seen) when it has none."""
+        if sensor not in self.sensor_ids:
+            self.sensor_ids.append(sensor)
+            self._by_id = sorted(range(len(self.sensor_ids)), key=self.sensor_ids.__getitem__)
+            self.t_detected = np.hstack([self.t_detected, np.full((self.capacity, 1), -np.inf)])
+        return self.sensor_ids.index(sensor)
+
+    def pool_detections(self, new: int, old: int) -> None:
+        """Give row ``new`` the detection times of row ``old`` for the sensors it lacks."""
+        known = self.t_detected[new] > -np.inf            # the newer segment's, where it has one
+        self.t_detected[new] = np.where(known, self.t_detected[new], self.t_detected[old])
+
+    def detected_since(self, rows: np.ndarray, t: float, period: float) -> tuple[list, dict]:
+        """The sensors that detected each of ``rows`` within ``period`` of ``t`` (s).
+
+        Returns a key per row and, per key, the ids of its sensors, sorted: rows
+        share keys, so a scan builds one tuple per set of sensors, not per row
+        (a TRACK record's ``sensors``). With up to 62 sensors a key is the
+        set's bits, in the order of the ids; beyond, the tuple of its flags.
+        """
+        seen = t - self.t_detected[rows][:, self._by_id] <= period
+        names = [self.sensor_ids[j] for j in self._by_id]
+        if seen.shape[1] <= 62:
+            keys = (seen @ (1 << np.arange(seen.shape[1], dtype=np.int64))).tolist()
+            return keys, {key: tuple(s for j, s in enumerate(names) if key >> j & 1)
+                          for key in set(keys)}
+        keys = list(map(tuple, seen.tolist()))
+        return keys, {key: tuple(s for s, on in zip(names, key) if on) for key in set(keys)}
 
     def add(self, x: np.ndarray, P: np.ndarray, t: float, existence: np.ndarray,
             sensor: str, visible_prior: float = 1.0) -> np.ndarray:
@@ -143,15 +181,15 @@ class TrackTable:
         self.t_class[rows] = -np.inf
         self.class_label[rows] = -1
         self.live[rows] = True
+        column = self.sensor_column(sensor)
+        self.t_detected[rows] = -np.inf
+        self.t_detected[rows, column] = t
         for row in rows:
             self.ids[row] = f"T{self._next_id}"
             self._next_id += 1
-            self.sensors[row] = {sensor: t}
         return rows
 
     def remove(self, rows: np.ndarray) -> None:
         """Free the rows of deleted tracks for reuse."""
         self.live[rows] = False
         self.status[rows] = DELETED
-        for row in rows:
-            self.sensors[row] = {}
