@@ -34,8 +34,9 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import classify, clutter, flashes, frames, gating, imm, kalman, lifecycle, merge, relink, surface
+from . import classify, clutter, detectability, flashes, frames, gating, imm, kalman, lifecycle, merge, relink, surface
 from .association import associate
+from .detectability import COVERING_PD
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
 from .mode_update import mode_innovations, update_modes
@@ -43,9 +44,6 @@ from .models import ConstantVelocity
 from .scan import Scan, Sensor
 from .tracks import CONFIRMED, DELETED, STATUS_NAMES, TENTATIVE, TrackTable
 
-#: a scan covers a track, for "coasting", when its sensor's pd is at least this (the
-#: threshold DESIGN.md uses for a recording's ``seen_by``)
-COVERING_PD = 0.1
 #: a record's status by code: the table's statuses, and a confirmed track without a
 #: detection at its last covering scan
 _COASTING = max(STATUS_NAMES) + 1
@@ -309,9 +307,7 @@ class Tracker:
 
         The new track's own (tentative) id ends with a ``deleted`` record; the
         lost track's row goes without one, its id living on. What each segment
-        learned of its sensors is pooled: looks and hits add, and the odds that
-        a sensor can see the target multiply (two independent pieces of
-        evidence over the one prior).
+        learned of its sensors is pooled (``detectability.pool``).
         """
         table = self.tracks
         for new, old in self._relinker.pairs(table, confirmed, lost, t):
@@ -320,14 +316,7 @@ class Tracker:
             table.ids[new] = table.ids[old]
             table.t_born[new] = table.t_born[old]
             table.class_label[new] = table.class_label[old]
-            table.looks[new] += table.looks[old]
-            table.hits[new] += table.hits[old]
-            a, b = table.visible_to[new], table.visible_to[old]
-            prior = self.config.detection.visible_prior
-            seen = (a >= 1.0) | (b >= 1.0)
-            odds = np.where(seen, 0.0, a / np.where(seen, 1.0, 1.0 - a) * b
-                            / np.where(seen, 1.0, 1.0 - b) * (1.0 - prior) / prior)
-            table.visible_to[new] = np.where(seen, 1.0, odds / (1.0 + odds))
+            detectability.pool(table, new, old, self.config.detection.visible_prior)
             table.pool_detections(new, old)
             table.remove(np.array([old]))
             self.counts.tracks_relinked += 1
@@ -523,24 +512,12 @@ class Tracker:
         if sensor_pd >= COVERING_PD:
             sure = ~edge & (visible >= 0.5)
             table.missed[covered[sure]] = ~detected[sure]
-            # the track's own detection record: a look weighted by the probability that
-            # the scan could see it (1 when it did), a hit by the probability it did
+            # the track's own detection record (tracker.detectability)
             looked = ok & (~edge | detected)
-            seen = 1.0 - assoc.beta_none[looked]
-            rows, column = covered[looked], self._sensor_column[scan.sensor]
-            fade = self._pd_fade()
-            # P(the sensor can see the target | this look): 1 when it did; after a
-            # miss, Bayes over {visible with pd, invisible}: v (1 - pd) / (v (1 - pd) + 1 - v)
-            v, miss = table.visible_to[rows, column], 1.0 - pd_if_visible[looked]
-            table.visible_to[rows, column] = seen + (1.0 - seen) * v * miss / (
-                v * miss + 1.0 - v)
-            # a miss is a look at the target only if the target is there: weighted by the
-            # posterior existence, the misses of a target that is gone do not wear down
-            # the pd that makes them count (an EM view of the record)
-            there = np.clip(assoc.existence[looked], 0.0, 1.0)
-            table.looks[rows, column] = fade * table.looks[rows, column] \
-                + seen + (1.0 - seen) * visible[looked] * there
-            table.hits[rows, column] = fade * table.hits[rows, column] + seen
+            detectability.record_looks(
+                table, covered[looked], self._sensor_column[scan.sensor],
+                1.0 - assoc.beta_none[looked], pd_if_visible[looked], visible[looked],
+                assoc.existence[looked], self.config.detection)
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
         table.t_detected[covered[detected], table.sensor_column(scan.sensor)] = t
@@ -554,33 +531,10 @@ class Tracker:
         return assoc.claimed, clutter.claimed_by(gated.offsets, gated.detection, assoc.beta,
                                                  assoc.existence, confirmed, len(scan)), failed
 
-    def _pd_fade(self) -> float:
-        """Weight kept by a past look at each new look (0 with no memory)."""
-        memory = self.config.detection.memory_looks
-        return 1.0 - 1.0 / memory if memory >= 1.0 else 0.0
-
     def _track_pd(self, rows: np.ndarray, sensor_id: str, pd: float) -> np.ndarray:
-        """Each track's detection probability for this sensor (rows,).
-
-        A sensor's ``pd`` is a coverage average for a typical target (a radar's
-        header gives the Pd of a 1 m^2 target averaged over its whole disc,
-        ~0.25), while an airliner inside coverage is seen nearly every scan and a
-        missile inside its horizon most scans. With one pd for all, a miss
-        hardly lowers any track's existence, so a track whose target is gone
-        lives on for minutes. Each track therefore learns its own: the posterior
-        mean of a Beta prior worth ``prior_looks`` looks at the sensor's pd,
-        updated by the track's fading record of looks and (expected) hits with
-        this sensor (``memory_looks``): (hits + a pd) / (looks + a).
-        With ``memory_looks`` 0 the sensor's pd is used as it is. A sensor
-        below the covering threshold (``COVERING_PD``) keeps its pd: its
-        misses do not make a track coast either.
-        """
-        d = self.config.detection
-        if d.memory_looks <= 0.0 or pd < COVERING_PD:
-            return np.full(rows.size, pd)
-        column = self._sensor_column[sensor_id]
-        looks, hits = self.tracks.looks[rows, column], self.tracks.hits[rows, column]
-        return (hits + d.prior_looks * pd) / (looks + d.prior_looks)
+        """Each track's detection probability for this sensor (``detectability.track_pd``)."""
+        return detectability.track_pd(self.tracks, rows, self._sensor_column[sensor_id], pd,
+                                      self.config.detection)
 
     def _failed(self, stage: str, rows: np.ndarray, status: np.ndarray) -> np.ndarray:
         """Rows whose kernel call failed, counted by reason; they are deleted, not repaired."""
