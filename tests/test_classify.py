@@ -3,7 +3,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from scipy import integrate, stats
+
+from tracker import _classify, reference
 
 from tracker import frames
 from tracker.classify import AIRCRAFT, MISSILE, UNKNOWN, Classifier, kinematics
@@ -123,3 +126,21 @@ def test_bad_classification_settings_are_located(tmp_path):
     good.write_text("classification: {aircraft_cruise: {height_m: [5000, 14000]}}\n")
     assert load_config(good).classification.aircraft_cruise.height_m == (5000.0, 14000.0)
     assert TrackerConfig().as_json()["classification"]["missile_cruise"]["weight"] == 0.8
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(0, 40), spread=st.sampled_from(
+    [1.0, 100.0, 1e4]))
+def test_the_compiled_likelihoods_equal_their_numpy_twin(seed, n, spread):
+    rng = np.random.default_rng(seed)
+    c = Classifier(CONFIG)
+    b = c._boxes
+    mean = np.column_stack([rng.uniform(-2000, 30000, n), rng.uniform(0, 1500, n),
+                            rng.uniform(-400, 400, n)])
+    sigma = rng.uniform(0.5, 3.0, (n, 3)) * np.array([1.0, 0.1, 0.1]) * spread
+    got, want = np.empty((n, 3)), np.empty((n, 3))
+    _classify.class_log_likelihoods(mean, sigma, b.lower, b.upper, c._log_box_constant,
+                                    b.owner, -60.0, got)
+    reference.class_log_likelihoods(mean, sigma, b.lower, b.upper, c._log_box_constant,
+                                    b.owner, -60.0, want)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)

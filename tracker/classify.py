@@ -31,9 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy.special import log_ndtr, ndtr
-
-from . import frames, surface
+from . import _classify, frames
 from .config import Classification, KinematicBox
 
 CLASSES = ("cruise_missile", "aircraft", "unknown")
@@ -68,28 +66,27 @@ class _Boxes:
                                    for _, b in boxes]),
                    upper=np.array([[b.height_m[1], b.speed_mps[1], b.climb_mps[1]]
                                    for _, b in boxes]),
-                   log_weight=log_weight, owner=owner)
+                   log_weight=log_weight, owner=owner.astype(np.int64))
 
 
 def kinematics(x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Height above the surface, horizontal speed and climb rate of ECEF tracks, with sigmas.
 
-    Returns ``mean`` and ``sigma``, both (n, 3). The speed's sigma is along
-    the horizontal velocity, sigma_s^2 = d' P_v d with d its direction; the
-    climb's is u' P_v u with u the local up.
+    Returns ``mean`` and ``sigma``, both (n, 3). With u the local up and d
+    the direction of the horizontal velocity (both ECEF): sigma_h^2 = u' P_p u,
+    sigma_s^2 = d' P_v d, sigma_w^2 = u' P_v u.
     """
-    lat, lon, alt = frames.ecef_to_geodetic(x[:, :3])
-    rot = frames.enu_rotation(lat, lon)                                # rows E, N, U
+    _, _, alt, rot = frames.ecef_to_geodetic_enu(x[:, :3])             # rows E, N, U
     vel = np.einsum("nij,nj->ni", rot, x[:, 3:])
-    Pv = rot @ P[:, 3:, 3:] @ rot.transpose(0, 2, 1)
     speed = np.hypot(vel[:, 0], vel[:, 1])
-    d = vel[:, :2] / np.maximum(speed, 1e-9)[:, None]
-    var_speed = np.einsum("ni,nij,nj->n", d, Pv[:, :2, :2], d)
+    up = rot[:, 2]
+    d = (vel[:, :1] * rot[:, 0] + vel[:, 1:2] * rot[:, 1]) / np.maximum(speed, 1e-9)[:, None]
+    # the three quadratic forms as one batched product: [u 0; 0 d; 0 u]' P [...]
+    a = np.zeros((x.shape[0], 6, 3))
+    a[:, :3, 0], a[:, 3:, 1], a[:, 3:, 2] = up, d, up
+    variance = np.sum(a * (P @ a), axis=1)
     mean = np.stack([alt, speed, vel[:, 2]], axis=1)
-    sigma = np.stack([surface.height_sigma(x[:, :3], P[:, :3, :3]),
-                      np.sqrt(np.maximum(var_speed, 0.0)),
-                      np.sqrt(np.maximum(Pv[:, 2, 2], 0.0))], axis=1)
-    return mean, np.maximum(sigma, _SIGMA_FLOOR)
+    return mean, np.maximum(np.sqrt(np.maximum(variance, 0.0)), _SIGMA_FLOOR)
 
 
 class Classifier:
@@ -98,27 +95,21 @@ class Classifier:
     def __init__(self, config: Classification):
         self.config = config
         self._boxes = _Boxes.from_config(config)
+        b = self._boxes
+        self._log_box_constant = b.log_weight - np.log(b.upper - b.lower).sum(axis=1)
         prior = np.array([config.prior_missile, config.prior_aircraft, config.prior_unknown])
         self._log_prior = np.log(prior / prior.sum())
 
     def log_likelihoods(self, mean: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-        """log L_c (n, 3) of kinematics ``mean`` with ``sigma`` (module docstring)."""
+        """log L_c (n, 3) of kinematics ``mean`` with ``sigma`` (module docstring; compiled
+        ``_classify.class_log_likelihoods``, NumPy twin in ``tracker.reference``)."""
         b = self._boxes
-        lo = (b.lower[None] - mean[:, None]) / sigma[:, None]          # (n, B, 3)
-        hi = (b.upper[None] - mean[:, None]) / sigma[:, None]
-        # Phi(hi) - Phi(lo) in log space: far outside a box both are 0 or 1 in float64
-        mass = np.where(hi < 0.0, ndtr(hi) - ndtr(lo), ndtr(-lo) - ndtr(-hi))
-        # where the difference underflows, the box lies many sigmas to one side, and the
-        # mass is the tail beyond its nearer edge
-        log_mass = np.where(mass > 1e-300, np.log(np.maximum(mass, 1e-300)),
-                            np.where(hi < 0.0, log_ndtr(hi), log_ndtr(-lo)))
-        log_box = (log_mass - np.log(b.upper - b.lower)[None]).sum(axis=2) + b.log_weight
-        out = np.full((mean.shape[0], len(CLASSES)), -np.inf)
-        for c in range(len(CLASSES)):
-            own = log_box[:, b.owner == c]
-            if own.shape[1]:
-                out[:, c] = np.logaddexp.reduce(own, axis=1)
-        return np.maximum(out, _LOG_FLOOR + out.max(axis=1, keepdims=True))
+        out = np.empty((mean.shape[0], len(CLASSES)))
+        _classify.class_log_likelihoods(np.ascontiguousarray(mean, dtype=np.float64),
+                                        np.ascontiguousarray(sigma, dtype=np.float64),
+                                        b.lower, b.upper, self._log_box_constant, b.owner,
+                                        _LOG_FLOOR, out)
+        return out
 
     def observe(self, evidence: np.ndarray, t_last: np.ndarray, x: np.ndarray,
                 P: np.ndarray, t: float) -> np.ndarray:

@@ -72,14 +72,20 @@ class Initiation:
 class Detection:
     """Each track's own detection probability per sensor, learned from its record."""
 
-    #: weight of the sensor's pd, in looks (Beta prior). The estimate can never pass
-    #: (memory + a pd) / (memory + a): with 4 looks against 20 remembered, an airliner
-    #: seen 98 % of the time was held at ~0.86, and its track outlived its target by four
-    #: misses; one look, the weakest prior that still keeps the pd off 1, lets it reach 0.96
-    prior_looks: float = 1.0
+    #: weight, in looks, of the Beta prior of a track's pd: its mean is what the sensor's
+    #: confirmed tracks show (``population_*``), not the header's coverage average
+    prior_looks: float = 4.0
     #: a look weighs 1 - 1/this at the next look: the estimate follows a target across
-    #: ranges and aspects (40 looks: ~7 min at a 10 s revisit); 0: the sensor's pd as is
-    memory_looks: float = 40.0
+    #: ranges and aspects; 0: the sensor's pd as is
+    memory_looks: float = 20.0
+    #: the prior's mean per sensor: the hit rate of its looks at confirmed tracks, over a
+    #: Beta prior worth this many looks at the header's pd (a coverage average for a
+    #: typical target, ~0.25 for a radar's 1 m^2, while the targets it tracks are seen
+    #: nearly every rotation: an airliner's track held at ~0.86 outlived its target by
+    #: four misses)
+    population_looks: float = 10.0
+    #: ... remembering this many looks (a few minutes of a busy radar's picture)
+    population_memory_looks: float = 2000.0
     #: prior probability that a sensor can detect a target it covers at all, until it has:
     #: a cooperative-only feed never reports a missile, so its misses must not erase a
     #: new missile track; 1 trusts the sensor's pd from the first look
@@ -311,8 +317,13 @@ class TrackerConfig:
         for name in ("horizontal", "vertical"):
             if not getattr(self.process_noise, name) >= 0:
                 raise InputError("must be >= 0", field=f"process_noise.{name}")
-        if not (math.isfinite(self.detection.prior_looks) and self.detection.prior_looks > 0):
-            raise InputError("must be > 0", field="detection.prior_looks")
+        for name in ("prior_looks", "population_looks"):
+            if not (math.isfinite(getattr(self.detection, name))
+                    and getattr(self.detection, name) > 0):
+                raise InputError("must be > 0", field=f"detection.{name}")
+        if not (math.isfinite(self.detection.population_memory_looks)
+                and self.detection.population_memory_looks >= 1):
+            raise InputError("must be at least 1", field="detection.population_memory_looks")
         if not (math.isfinite(self.detection.memory_looks) and (
                 self.detection.memory_looks == 0 or self.detection.memory_looks >= 1)):
             raise InputError("must be 0 or at least 1", field="detection.memory_looks")

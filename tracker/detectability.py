@@ -14,7 +14,15 @@ probability"):
   target that is gone do not wear down the pd that makes them count: an EM
   view of the record), a hit by the probability that it was detected;
 * its pd, the posterior mean of a Beta prior worth ``prior_looks`` looks at
-  the sensor's pd: (hits + a pd) / (looks + a);
+  the sensor's population pd p_s: (hits + a p_s) / (looks + a);
+* p_s, per sensor, what its confirmed tracks show: the fading sums of their
+  looks L_s and hits H_s over a prior of ``population_looks`` b looks at the
+  header's pd: p_s = (H_s + b pd) / (L_s + b), an empirical-Bayes prior
+  (a header pd is a coverage average for a typical target, ~0.25 for a
+  radar's 1 m^2, while the targets it tracks are seen nearly every
+  rotation; a fixed prior at the header's pd held an airliner's track at
+  0.86, and a weak one lets a few hits in a row push a track's pd to 0.99,
+  where one miss nearly ends it);
 * ``visible_to``, the probability that the sensor can detect the target at
   all (a cooperative-only feed never reports a missile): 1 once it has, and
   after a miss v (1 - pd) / (v (1 - pd) + 1 - v), Bayes over {visible with
@@ -25,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import Detection
-from .tracks import TrackTable
+from .tracks import CONFIRMED, TrackTable
 
 #: a scan covers a track, for "coasting", when its sensor's pd is at least this (the
 #: threshold DESIGN.md uses for a recording's ``seen_by``); a sensor below it keeps its
@@ -33,35 +41,60 @@ from .tracks import TrackTable
 COVERING_PD = 0.1
 
 
+class Population:
+    """Per sensor, the fading looks and hits of its confirmed tracks (module docstring)."""
+
+    def __init__(self, n_sensors: int, config: Detection):
+        self.config = config
+        self.looks = np.zeros(n_sensors)
+        self.hits = np.zeros(n_sensors)
+
+    def pd(self, column: int, header_pd: float) -> float:
+        """p_s = (H_s + b pd) / (L_s + b)."""
+        b = self.config.population_looks
+        return float((self.hits[column] + b * header_pd) / (self.looks[column] + b))
+
+    def add(self, column: int, looks: np.ndarray, hits: np.ndarray) -> None:
+        """One scan's looks and hits at confirmed tracks, each look fading the past."""
+        n = float(looks.sum())
+        fade = (1.0 - 1.0 / self.config.population_memory_looks) ** n
+        self.looks[column] = fade * self.looks[column] + n
+        self.hits[column] = fade * self.hits[column] + float(hits.sum())
+
+
 def track_pd(table: TrackTable, rows: np.ndarray, column: int, pd: float,
-             config: Detection) -> np.ndarray:
+             population: Population, config: Detection) -> np.ndarray:
     """Each track's detection probability for the sensor of ``column`` (rows,).
 
-    (hits + a pd) / (looks + a) with a = ``prior_looks``; the sensor's ``pd``
-    as it is when ``memory_looks`` is 0 or the sensor is below ``COVERING_PD``.
+    (hits + a p_s) / (looks + a) with a = ``prior_looks`` and p_s the
+    population's pd; the sensor's ``pd`` as it is when ``memory_looks`` is 0
+    or the sensor is below ``COVERING_PD``.
     """
     if config.memory_looks <= 0.0 or pd < COVERING_PD:
         return np.full(rows.size, pd)
     looks, hits = table.looks[rows, column], table.hits[rows, column]
-    return (hits + config.prior_looks * pd) / (looks + config.prior_looks)
+    return (hits + config.prior_looks * population.pd(column, pd)) / (looks + config.prior_looks)
 
 
 def record_looks(table: TrackTable, rows: np.ndarray, column: int, seen: np.ndarray,
                  pd_if_visible: np.ndarray, visible: np.ndarray, existence: np.ndarray,
-                 config: Detection) -> None:
+                 population: Population, config: Detection) -> None:
     """One look of the sensor of ``column`` at tracks ``rows`` (module docstring).
 
     ``seen`` is the probability each was detected (1 - beta_0), ``pd_if_visible``
     its pd given the sensor can see it, ``visible`` the probability the scan could
-    (above the horizon), ``existence`` its posterior existence.
+    (above the horizon), ``existence`` its posterior existence. The confirmed
+    tracks' looks also go to the sensor's ``population``.
     """
     fade = 1.0 - 1.0 / config.memory_looks if config.memory_looks >= 1.0 else 0.0
     v, miss = table.visible_to[rows, column], 1.0 - pd_if_visible
     table.visible_to[rows, column] = seen + (1.0 - seen) * v * miss / (v * miss + 1.0 - v)
     there = np.clip(existence, 0.0, 1.0)
-    table.looks[rows, column] = fade * table.looks[rows, column] \
-        + seen + (1.0 - seen) * visible * there
+    look = seen + (1.0 - seen) * visible * there
+    table.looks[rows, column] = fade * table.looks[rows, column] + look
     table.hits[rows, column] = fade * table.hits[rows, column] + seen
+    confirmed = table.status[rows] == CONFIRMED
+    population.add(column, look[confirmed], seen[confirmed])
 
 
 def pool(table: TrackTable, new: int, old: int, visible_prior: float) -> None:

@@ -125,6 +125,7 @@ class Tracker:
         self._merger = merge.Merger.from_config(self.motion, self.config.merge)
         self._classifier = classify.Classifier(self.config.classification)
         self.class_history = classify.ClassHistory()
+        self._population = detectability.Population(len(self.sensors), self.config.detection)
         self.clutter = clutter.ClutterEstimator(self.sensors, self.config)
         self._scans_associated = 0
         self._pending: list[tuple[float, int, Scan]] = []
@@ -517,7 +518,7 @@ class Tracker:
             detectability.record_looks(
                 table, covered[looked], self._sensor_column[scan.sensor],
                 1.0 - assoc.beta_none[looked], pd_if_visible[looked], visible[looked],
-                assoc.existence[looked], self.config.detection)
+                assoc.existence[looked], self._population, self.config.detection)
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
         table.t_detected[covered[detected], table.sensor_column(scan.sensor)] = t
@@ -534,7 +535,7 @@ class Tracker:
     def _track_pd(self, rows: np.ndarray, sensor_id: str, pd: float) -> np.ndarray:
         """Each track's detection probability for this sensor (``detectability.track_pd``)."""
         return detectability.track_pd(self.tracks, rows, self._sensor_column[sensor_id], pd,
-                                      self.config.detection)
+                                      self._population, self.config.detection)
 
     def _failed(self, stage: str, rows: np.ndarray, status: np.ndarray) -> np.ndarray:
         """Rows whose kernel call failed, counted by reason; they are deleted, not repaired."""

@@ -10,6 +10,7 @@ these: they are the oracle, and the yardstick the benchmarks beat.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr
 
 STATUS_OK = 0
 STATUS_INVALID_INPUT = 1
@@ -629,3 +630,24 @@ def sweep_pairs(points, by_key, axis, track_points, radius, active, offsets, det
     detection[:written] = found[:written]
     return found.size
 
+
+
+# --- classification (issue 6, item 2) ---------------------------------------------------
+# Twin of src_cython/classify.pyx: per track, per box, the Gaussian estimate integrated over
+# the box on each axis, summed in log space per class.
+
+
+def class_log_likelihoods(mean, sigma, lower, upper, box_constant, owner, log_floor, out):
+    lo = (lower[None] - mean[:, None]) / sigma[:, None]                  # (n, B, 3)
+    hi = (upper[None] - mean[:, None]) / sigma[:, None]
+    above = hi < 0.0
+    near = np.where(above, hi, -lo)
+    far = np.where(above, lo, -hi)
+    mass = ndtr(near) - ndtr(far)
+    tail = -0.5 * near * near - np.log(np.maximum(-near, 1.0)) - 0.5 * np.log(2.0 * np.pi)
+    log_mass = np.where(mass > 1e-300, np.log(np.maximum(mass, 1e-300)), tail)
+    log_box = log_mass.sum(axis=2) + box_constant
+    for c in range(out.shape[1]):
+        own = log_box[:, owner == c]
+        out[:, c] = np.logaddexp.reduce(own, axis=1) if own.shape[1] else -np.inf
+    np.maximum(out, out.max(axis=1, keepdims=True) + log_floor, out=out)
