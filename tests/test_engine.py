@@ -162,7 +162,7 @@ def test_a_vanished_target_stops_being_reported_within_30_s():
     gone = list(scans(T0 + 300.0 + 10.0 * np.arange(12), rng, sensor=sensor, truth=None))
     _, records = run(seen + gone, sensors={"r": sensor})
     reported = [r["t"] for r in records if r["status"] in ("confirmed", "coasting")]
-    # two revisits at most (measured: one; 30 s when the 4-look prior held pd at 0.85)
+    # two revisits at most (measured: one; 30 s when the header's pd was the prior's mean)
     assert reported and max(reported) - (T0 + 290.0) <= 20.0
     first_gone = T0 + 300.0
     assert max(reported) >= first_gone - 10.0                  # it was a track until then
@@ -177,8 +177,9 @@ def test_a_track_s_own_pd_follows_its_record():
     tracker._release(math.inf)
     row = tracker.tracks.rows()[0]
     pd = tracker._track_pd(np.array([row]), "r", 0.25)[0]
-    # seen every rotation: 0.966 after 30 looks (one look of prior at 0.25, 40 remembered);
-    # a prior that never fades below 4 of 24 looks held it at 0.85
+    # seen every rotation: its sensor's confirmed tracks (this one) are seen every
+    # rotation too, so the prior's mean is near 1, not the header's 0.25, which held the
+    # track's pd at 0.85
     assert 0.93 < pd < 1.0
     fixed = Tracker({"r": sensor}, TrackerConfig(detection=Detection(memory_looks=0.0)),
                     lambda r: None)

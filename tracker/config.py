@@ -76,8 +76,8 @@ class Detection:
     #: confirmed tracks show (``population_*``), not the header's coverage average
     prior_looks: float = 4.0
     #: a look weighs 1 - 1/this at the next look: the estimate follows a target across
-    #: ranges and aspects; 0: the sensor's pd as is
-    memory_looks: float = 20.0
+    #: ranges and aspects (40 looks: ~7 min at a 10 s revisit); 0: the sensor's pd as is
+    memory_looks: float = 40.0
     #: the prior's mean per sensor: the hit rate of its looks at confirmed tracks, over a
     #: Beta prior worth this many looks at the header's pd (a coverage average for a
     #: typical target, ~0.25 for a radar's 1 m^2, while the targets it tracks are seen
