@@ -213,6 +213,9 @@ class Classification:
     #: average of what each estimate says; more trusts repetition, and lets a persistent
     #: height error grow into certainty
     looks_per_memory: float = 1.0
+    #: a track's evidence is updated at most this often (s): its kinematics change little
+    #: in seconds, and a track several sensors see would otherwise pay at every detection
+    min_interval_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -407,6 +410,9 @@ def _check_classification(c: Classification) -> None:
         elif f.name.startswith("prior_"):
             if not (math.isfinite(value) and value > 0):
                 raise InputError("must be > 0", field=where)
+        elif f.name == "min_interval_s":
+            if not (math.isfinite(value) and value >= 0):
+                raise InputError("must be a number >= 0", field=where)
         elif f.name == "decide_probability":
             if not 0.5 <= value < 1.0:
                 raise InputError("must lie in [0.5, 1)", field=where)

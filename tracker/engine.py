@@ -524,9 +524,10 @@ class Tracker:
         table.t_detected[covered[detected], table.sensor_column(scan.sensor)] = t
         # only updated tracks: a missed track predicted underground may have impacted
         self._hold_above_surface(covered[detected], modes=True)
-        table.class_evidence[hit] = self._classifier.observe(
-            table.class_evidence[hit], table.t_class[hit], table.x[hit], table.P[hit], t)
-        table.t_class[hit] = t
+        due = hit[t - table.t_class[hit] >= self.config.classification.min_interval_s]
+        table.class_evidence[due] = self._classifier.observe(
+            table.class_evidence[due], table.t_class[due], table.x[due], table.P[due], t)
+        table.t_class[due] = t
         stage["update"] += clock() - t0
         confirmed = table.status[covered] == CONFIRMED
         return assoc.claimed, clutter.claimed_by(gated.offsets, gated.detection, assoc.beta,
