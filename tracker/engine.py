@@ -474,10 +474,8 @@ class Tracker:
         if single:
             log_mixture = gated.log_likelihood - math.log(params.clutter_density)
         else:
-            modes = mode_innovations(scan, sensor, gated, xm, Pm)
-            log_ratio = imm.pair_log_likelihood_ratios(modes.innovations, modes.S,
-                                                       gated.offsets, params.clutter_density)
-            log_mixture = imm.mixture_log_likelihood_ratio(log_ratio, mu, gated.offsets)
+            modes = mode_innovations(scan, sensor, gated, xm, Pm, mu, params.clutter_density)
+            log_mixture = modes.log_mixture
         assoc = associate(gated.offsets, gated.detection, log_mixture,
                           table.existence[covered], pd, self.config.gate_probability,
                           n_detections=len(scan), trusted=True)
@@ -490,9 +488,8 @@ class Tracker:
             _, status = kalman.pda_update(x, P, meas.H, meas.R, gated.innovations, assoc.beta,
                                           assoc.beta_none, gated.offsets)
         else:
-            mu, x, P, status = update_modes(xm, Pm, mu, modes, log_ratio, gated.offsets,
-                                            assoc.beta, assoc.beta_none,
-                                            self.config.imm.probability_floor)
+            mu, x, P, status = update_modes(xm, Pm, mu, modes, gated.offsets, assoc.beta,
+                                            assoc.beta_none, self.config.imm.probability_floor)
         failed = self._failed("update", covered, status)
         ok = status == 0
         rows = covered[ok]

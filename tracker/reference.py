@@ -605,3 +605,8 @@ def sweep_pairs(points, by_key, axis, track_points, radius, active, offsets, det
     detection[:written] = found[:written]
     return found.size
 
+
+
+# the twins of src_cython/imm_modes.pyx, in a module of their own (this one is long enough)
+from .reference_imm import (imm_mode_association, imm_pair_likelihoods,  # noqa: E402,F401
+                            imm_predict_modes)
