@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import frames
-from .models import POSITION_OBSERVATION, measurement_model
+from .models import POSITION_OBSERVATION, local_up, measurement_model
 from .scan import Scan, Sensor
 
 
@@ -42,10 +42,13 @@ def measure(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarray,
         # covariances the tracks' R below replaces)
         z = scan.detections.reshape(-1, 3)
         z = frames.geodetic_to_ecef(z[:, 0], z[:, 1], z[:, 2]).reshape(-1, 3)
-        lat, lon, _ = frames.ecef_to_geodetic(x[:, :3])
-        rot = frames.enu_rotation(lat, lon)                                  # (n, 3, 3)
-        noise = np.diag([sensor.sigma["h"] ** 2, sensor.sigma["h"] ** 2, sensor.sigma["v"] ** 2])
-        R = np.ascontiguousarray(rot.transpose(0, 2, 1) @ noise @ rot)
+        # R = rot' diag(h^2, h^2, v^2) rot, rot's rows the ENU axes at the track, is
+        # h^2 I + (v^2 - h^2) u u' (e e' + n n' = I - u u'): only the up u, and an exactly
+        # symmetric R, at a fifth of the cost of the two batched 3x3 products
+        up = local_up(x)
+        h2, v2 = sensor.sigma["h"] ** 2, sensor.sigma["v"] ** 2
+        R = (v2 - h2) * (up[:, :, None] * up[:, None, :])
+        R += h2 * np.eye(3)
         H = np.ascontiguousarray(np.broadcast_to(POSITION_OBSERVATION, (n, 3, 6)))
         # H P H' with H = [I 0] is P's position block, exactly: no (n, 3, 6) products
         S = P[:, :3, :3] + R if innovation_covariance else None
