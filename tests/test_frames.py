@@ -108,6 +108,15 @@ def test_geodetic_kernel_matches_its_numpy_twin():
     assert_array_equal(part, got[:, 5:75])
     with pytest.raises(ValueError, match="lat, lon, alt"):
         _frames.ecef_to_geodetic(xyz, *args, *np.empty((3, 2)))
+    # the up vector: its twin, and the last row of the ENU rotation at (lat, lon)
+    up, up_twin = np.empty((n + 3, 3)), np.empty((n + 3, 3))
+    _frames.ecef_to_up(xyz, *args, up)
+    reference.ecef_to_up(xyz, *args, up_twin)
+    assert_allclose(up, up_twin, rtol=0.0, atol=5e-16)
+    assert_allclose(up, frames.enu_rotation(got[0], got[1])[:, 2], rtol=0.0, atol=1e-15)
+    assert_allclose(frames.ecef_to_up(xyz[:3]), [[0, 0, 1], [0, 0, -1], [-1, 0, 0]], atol=1e-15)
+    with pytest.raises(ValueError, match="up must be"):
+        _frames.ecef_to_up(xyz, *args, np.empty((2, 3)))
 
 
 def test_geodetic_kernel_has_a_numpy_twin_with_its_signature():

@@ -133,6 +133,20 @@ def ecef_to_geodetic(xyz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lat.reshape(shape), lon.reshape(shape), alt.reshape(shape)
 
 
+def ecef_to_up(xyz) -> np.ndarray:
+    """Unit geodetic up (..., 3), ECEF, at ECEF points (..., 3): the last row of
+    :func:`enu_rotation` at :func:`ecef_to_geodetic`'s latitude and longitude.
+
+    The same Bowring iteration, but the up is taken from its last (q, z) and from
+    (x, y) / p directly (src_cython/frames.pyx): no atan2, sine or cosine.
+    """
+    xyz = _points(xyz)
+    flat = np.ascontiguousarray(xyz.reshape(-1, 3))
+    up = np.empty_like(flat)
+    _frames.ecef_to_up(flat, WGS84_A, WGS84_E2, _INVERSE_STEPS, up)
+    return up.reshape(xyz.shape)
+
+
 def principal_radii(lat, alt=0.0) -> tuple[np.ndarray, np.ndarray]:
     """Meridian and prime-vertical radii of curvature, plus altitude.
 

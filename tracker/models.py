@@ -72,9 +72,7 @@ def cross_matrix(u) -> np.ndarray:
 
 def local_up(x) -> np.ndarray:
     """Unit geodetic up (N, 3), ECEF, at each state's position (x (N, 6) or (N, 3))."""
-    lat, lon, _ = frames.ecef_to_geodetic(np.asarray(x)[:, :3])
-    cos_lat = np.cos(lat)
-    return np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=1)
+    return frames.ecef_to_up(np.asarray(x)[:, :3])
 
 
 def _local_rotation(x: np.ndarray) -> np.ndarray:

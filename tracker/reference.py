@@ -576,7 +576,18 @@ def ecef_to_geodetic(xyz, semimajor, e2, steps, lat, lon, alt):
     (n,) outputs; twin of ``_frames.ecef_to_geodetic``: Bowring's fixed-point iteration
     (src_cython/frames.pyx has the equations), phi = atan2(z, q) carried as q."""
     x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
-    p = np.hypot(x, y)
+    p, q = _bowring(xyz, semimajor, e2, steps)
+    r = np.sqrt(q * q + z * z)
+    c, s = q / r, z / r
+    lat[:] = np.arctan2(z, q)
+    lon[:] = np.arctan2(y, x)
+    alt[:] = p * c + z * s - semimajor * np.sqrt(1.0 - e2 * (s * s))
+
+
+def _bowring(xyz, semimajor, e2, steps):
+    """p = hypot(x, y) and q after ``steps`` Bowring steps (phi = atan2(z, q))."""
+    z = xyz[:, 2]
+    p = np.hypot(xyz[:, 0], xyz[:, 1])
     q = p * (1.0 - e2)                              # the latitude of a point at height 0
     for _ in range(steps):
         r = np.sqrt(q * q + z * z)
@@ -584,11 +595,18 @@ def ecef_to_geodetic(xyz, semimajor, e2, steps, lat, lon, alt):
         prime_vertical = semimajor / np.sqrt(1.0 - e2 * (s * s))
         h = p * c + z * s - semimajor * semimajor / prime_vertical
         q = p * (1.0 - e2 * (prime_vertical / (prime_vertical + h)))
-    r = np.sqrt(q * q + z * z)
-    c, s = q / r, z / r
-    lat[:] = np.arctan2(z, q)
-    lon[:] = np.arctan2(y, x)
-    alt[:] = p * c + z * s - semimajor * np.sqrt(1.0 - e2 * (s * s))
+    return p, q
+
+
+def ecef_to_up(xyz, semimajor, e2, steps, up):
+    """Unit geodetic up (n, 3) of ECEF points, from Bowring's q and (x, y) / p; twin of
+    ``_frames.ecef_to_up`` (lambda = 0 on the polar axis, as atan2(0, 0))."""
+    p, q = _bowring(xyz, semimajor, e2, steps)
+    r = np.sqrt(q * q + xyz[:, 2] * xyz[:, 2])
+    safe = np.where(p > 0, p, 1.0)
+    up[:, 0] = np.where(p > 0, q / r * (xyz[:, 0] / safe), q / r)
+    up[:, 1] = np.where(p > 0, q / r * (xyz[:, 1] / safe), 0.0)
+    up[:, 2] = xyz[:, 2] / r
 
 
 def sweep_pairs(points, by_key, axis, track_points, radius, active, offsets, detection):
