@@ -428,12 +428,11 @@ class Tracker:
             self.counts.surface_projections += surface.project_above_surface(
                 table.x, table.P, rows, self.config.min_target_altitude_m)
             return
-        M = table.mu.shape[1]
-        xm, Pm = table.xm[rows].reshape(-1, 6), table.Pm[rows].reshape(-1, 6, 6)
-        moved = surface.project_above_surface(xm, Pm, np.arange(xm.shape[0]),
-                                      self.config.min_target_altitude_m)
+        M = table.mu.shape[1]          # the rows' modes, in place in flat views of the table
+        moved = surface.project_above_surface(
+            table.xm.reshape(-1, 6), table.Pm.reshape(-1, 6, 6),
+            (M * rows[:, None] + np.arange(M)).ravel(), self.config.min_target_altitude_m)
         if moved:
-            table.xm[rows] = xm.reshape(-1, M, 6)
             x, P, status = imm.combine(table.mu[rows], table.xm[rows], table.Pm[rows])
             ok = status == 0
             table.x[rows[ok]], table.P[rows[ok]] = x[ok], P[ok]
@@ -492,10 +491,10 @@ class Tracker:
                                             assoc.beta_none, self.config.imm.probability_floor)
         failed = self._failed("update", covered, status)
         ok = status == 0
-        rows = covered[ok]
-        table.x[rows], table.P[rows] = x[ok], P[ok]
+        rows, kept = covered[ok], (slice(None) if ok.all() else ok)   # all ok: no copies
+        table.x[rows], table.P[rows] = x[kept], P[kept]
         if not single:
-            table.mu[rows], table.xm[rows], table.Pm[rows] = mu[ok], xm[ok], Pm[ok]
+            table.mu[rows], table.xm[rows], table.Pm[rows] = mu[kept], xm[kept], Pm[kept]
         no_pairs = np.diff(gated.offsets) == 0
         existence = np.where(edge & no_pairs, table.existence[covered], assoc.existence)
         table.existence[covered] = np.clip(existence, 0.0, 1.0)
