@@ -21,6 +21,12 @@ def project_above_surface(x: np.ndarray, P: np.ndarray, rows: np.ndarray, floor:
 
     Returns how many were moved.
     """
+    # h >= |x| - a (the foot of the normal is within a of the centre), so a point farther
+    # than a + max(floor, 0) is above the floor: only the others need their height. Most
+    # air targets below 40 deg of latitude pass, and this runs on every mode of every
+    # updated track each scan
+    far = (frames.WGS84_A + max(floor, 0.0)) ** 2
+    rows = rows[np.einsum("ni,ni->n", x[rows, :3], x[rows, :3]) <= far]
     lat, lon, alt = frames.ecef_to_geodetic(x[rows, :3])
     low = alt < floor
     if not low.any():
