@@ -33,6 +33,7 @@ extensions = [extension("_kalman", "src_cython/kalman.pyx", BASE_FLAGS),
               extension("_gating", "src_cython/gating.pyx", BASE_FLAGS),
               extension("_jpda", "src_cython/jpda.pyx", BASE_FLAGS),
               extension("_imm", "src_cython/imm.pyx", BASE_FLAGS),
+              extension("_imm_modes", "src_cython/imm_modes.pyx", BASE_FLAGS),
               extension("_frames", "src_cython/frames.pyx", BASE_FLAGS),
               extension("_classify", "src_cython/classify.pyx", BASE_FLAGS)]
 if X86_64:

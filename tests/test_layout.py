@@ -54,6 +54,10 @@ def test_every_compiled_kernel_has_a_numpy_twin_with_its_signature():
     kernels.update(imm_kernels)
     kernels.update(_kernel_signatures(SOURCE / "src_cython" / "classify.pyx"))
     assert "class_log_likelihoods" in kernels
+    mode_kernels = _kernel_signatures(SOURCE / "src_cython" / "imm_modes.pyx")
+    assert set(mode_kernels) == {"imm_predict_modes", "imm_pair_likelihoods",
+                                 "imm_mode_association"}
+    kernels.update(mode_kernels)
     for name, args in kernels.items():
         twin = getattr(reference, name, None)
         assert twin is not None, f"reference.{name} missing"

@@ -39,7 +39,7 @@ from .association import associate
 from .detectability import COVERING_PD
 from .config import SensorDefaults, TrackerConfig
 from .measurement import measure
-from .mode_update import mode_innovations, update_modes
+from .mode_update import mode_innovations, pair_of_rows, update_modes
 from .models import ConstantVelocity
 from .scan import Scan, Sensor
 from .tracks import CONFIRMED, DELETED, STATUS_NAMES, TENTATIVE, TrackTable
@@ -421,12 +421,11 @@ class Tracker:
             self.counts.surface_projections += surface.project_above_surface(
                 table.x, table.P, rows, self.config.min_target_altitude_m)
             return
-        M = table.mu.shape[1]
-        xm, Pm = table.xm[rows].reshape(-1, 6), table.Pm[rows].reshape(-1, 6, 6)
-        moved = surface.project_above_surface(xm, Pm, np.arange(xm.shape[0]),
-                                      self.config.min_target_altitude_m)
+        M = table.mu.shape[1]          # the rows' modes, in place in flat views of the table
+        moved = surface.project_above_surface(
+            table.xm.reshape(-1, 6), table.Pm.reshape(-1, 6, 6),
+            (M * rows[:, None] + np.arange(M)).ravel(), self.config.min_target_altitude_m)
         if moved:
-            table.xm[rows] = xm.reshape(-1, M, 6)
             x, P, status = imm.combine(table.mu[rows], table.xm[rows], table.Pm[rows])
             ok = status == 0
             table.x[rows[ok]], table.P[rows[ok]] = x[ok], P[ok]
@@ -467,10 +466,13 @@ class Tracker:
         if single:
             log_mixture = gated.log_likelihood - np.log(density)[gated.detection]
         else:
-            modes = mode_innovations(scan, sensor, gated, xm, Pm)
-            log_ratio = imm.pair_log_likelihood_ratios(modes.innovations, modes.S, gated.offsets,
-                                                       1.0) - np.log(density)[gated.detection, None]
-            log_mixture = imm.mixture_log_likelihood_ratio(log_ratio, mu, gated.offsets)
+            modes = mode_innovations(scan, sensor, gated, xm, Pm, mu, 1.0)
+            # the clutter density at each pair's detection (tracker.clutter): every mode's
+            # ratio, and so their mixture, divided by it
+            log_density = np.log(density)[gated.detection]
+            modes.log_ratio -= log_density[pair_of_rows(gated.offsets, self.modes.n_modes)]
+            modes.log_mixture -= log_density
+            log_mixture = modes.log_mixture
         assoc = associate(gated.offsets, gated.detection, log_mixture,
                           table.existence[covered], pd, self.config.gate_probability,
                           n_detections=len(scan), trusted=True)
@@ -483,15 +485,14 @@ class Tracker:
             _, status = kalman.pda_update(x, P, meas.H, meas.R, gated.innovations, assoc.beta,
                                           assoc.beta_none, gated.offsets)
         else:
-            mu, x, P, status = update_modes(xm, Pm, mu, modes, log_ratio, gated.offsets,
-                                            assoc.beta, assoc.beta_none,
-                                            self.config.imm.probability_floor)
+            mu, x, P, status = update_modes(xm, Pm, mu, modes, gated.offsets, assoc.beta,
+                                            assoc.beta_none, self.config.imm.probability_floor)
         failed = self._failed("update", covered, status)
         ok = status == 0
-        rows = covered[ok]
-        table.x[rows], table.P[rows] = x[ok], P[ok]
+        rows, kept = covered[ok], (slice(None) if ok.all() else ok)   # all ok: no copies
+        table.x[rows], table.P[rows] = x[kept], P[kept]
         if not single:
-            table.mu[rows], table.xm[rows], table.Pm[rows] = mu[ok], xm[ok], Pm[ok]
+            table.mu[rows], table.xm[rows], table.Pm[rows] = mu[kept], xm[kept], Pm[kept]
         no_pairs = np.diff(gated.offsets) == 0
         existence = np.where(edge & no_pairs, table.existence[covered], assoc.existence)
         table.existence[covered] = np.clip(existence, 0.0, 1.0)

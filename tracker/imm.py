@@ -5,13 +5,14 @@ Each track carries M modes, each a full 6-state ECEF estimate (``x`` (N, M, 6),
 Blom & Bar-Shalom (1988) and Bar-Shalom, Li & Kirubarajan (2001, sec. 11.6):
 
 1. :func:`predict` - mixing (compiled ``imm_mix``), then every mode predicted
-   by its own motion model (the compiled ``kalman.predict`` on the N * M mode
-   states, flattened);
+   by its own motion model (compiled ``imm_predict_modes``);
 2. the mode-matched updates: any ``tracker.kalman`` update on the flattened
    states, one innovation per mode;
 3. :func:`mode_likelihood` (PDA form), or :func:`mode_association` (after a
    track-level JIPDA), gives log Lambda_j; :func:`mode_probabilities` (compiled)
-   turns it into posterior mode probabilities, floored;
+   turns it into posterior mode probabilities, floored. In the tracker the
+   pair likelihoods and the association split are compiled
+   (``tracker.mode_update``); the NumPy functions here are their twins' arithmetic;
 4. :func:`combine` (compiled) - the moment-matched estimate that leaves the tracker.
 
 :class:`ImmModel` holds the modes and the mode-switching Markov chain;
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _imm, kalman
+from . import _imm, _imm_modes, kalman
 from .kalman import STATUS_OK, _in
 from .models import STATE_DIM, ConstantVelocity, CoordinatedTurn, local_up
 
@@ -64,7 +65,9 @@ class ImmModel:
        to Tracking and Navigation, Wiley, 2001.
     """
 
-    modes: tuple                            #: motion models, each with transition(dt, x), process_noise(x, dt)
+    #: motion models: each a ConstantVelocity, or a CoordinatedTurn with one turn_rate
+    #: (the compiled mode-matched prediction builds these two)
+    modes: tuple
     names: tuple[str, ...]                  #: one name per mode, e.g. "cv", "turn_right"
     mean_sojourn_s: tuple[float, ...]       #: s, mean time a target stays in each mode
     #: (M, M) where a target goes when it leaves a mode: row i "from", column j "to",
@@ -74,6 +77,8 @@ class ImmModel:
     initial_probabilities: tuple[float, ...] | None = None
     probability_floor: float = PROBABILITY_FLOOR    #: no mode probability falls below this
     _switch: np.ndarray = field(init=False, repr=False, compare=False)
+    _noise: np.ndarray = field(init=False, repr=False, compare=False)       # (M, 2) q_h, q_v
+    _turn_rate: np.ndarray = field(init=False, repr=False, compare=False)   # (M,) rad/s
 
     def __post_init__(self):
         M = len(self.modes)
@@ -82,6 +87,15 @@ class ImmModel:
         for name, value in (("names", self.names), ("mean_sojourn_s", self.mean_sojourn_s)):
             if len(value) != M:
                 raise ValueError(f"{name} has {len(value)} entries, expected one per mode ({M})")
+        for k, mode in enumerate(self.modes):
+            if not isinstance(mode, (ConstantVelocity, CoordinatedTurn)) \
+                    or np.ndim(getattr(mode, "turn_rate", 0.0)) != 0:
+                raise ValueError(f"modes[{k}]={mode!r} must be a ConstantVelocity or a "
+                                 "CoordinatedTurn with one turn_rate")
+        object.__setattr__(self, "_noise", np.array(
+            [(mode.q_horizontal, mode.q_vertical) for mode in self.modes], dtype=np.float64))
+        object.__setattr__(self, "_turn_rate", np.array(
+            [float(getattr(mode, "turn_rate", 0.0)) for mode in self.modes]))
         tau = np.asarray(self.mean_sojourn_s, dtype=np.float64)
         if not (tau > 0).all():          # +inf is allowed: a mode that is never left
             raise ValueError(f"mean_sojourn_s={self.mean_sojourn_s} must be > 0 s")
@@ -310,10 +324,11 @@ def predict(model: ImmModel, mu, x, P, dt):
 
     Notes
     -----
-    The mode-matched predictions are one call of the compiled ``kalman.predict``
-    (general F and Q) on the N * M mode states, flattened to (N * M, 6): the
-    mixed arrays are C-contiguous, so the flattening is a view and the
-    prediction runs in place.
+    The mode-matched predictions are one call of the compiled ``imm_predict_modes``
+    on the mixed (N, M, 6) states, in place: it builds each mode's F (constant
+    velocity, or a coordinated turn about the track's local up) and Q (white
+    acceleration shaped in local ENU) on the stack, as ``tracker.models`` writes
+    them, and applies them in 3x3 blocks.
     """
     if not isinstance(model, ImmModel):
         raise ValueError(f"model={model!r} must be an ImmModel")
@@ -321,28 +336,26 @@ def predict(model: ImmModel, mu, x, P, dt):
     N, M, n = x_mixed.shape
     if M != model.n_modes or n != STATE_DIM:
         raise ValueError(f"x has shape {x_mixed.shape}, expected (N, {model.n_modes}, {STATE_DIM})")
-    dt = np.broadcast_to(np.asarray(dt, dtype=np.float64), (N,))
+    dt = np.ascontiguousarray(np.broadcast_to(np.asarray(dt, dtype=np.float64), (N,)))
     ok = status == STATUS_OK
-    # failed tracks (zeros) get F = I, Q = 0: their motion models are not evaluated at x = 0
-    F = np.broadcast_to(np.eye(n), (N, M, n, n)).copy()
-    Q = np.zeros((N, M, n, n))
     # one local up per track for every mode: the modes' mixed positions differ by metres,
-    # and the up turns by 1.6e-4 rad a km
-    every = ok.all()
-    pick = slice(None) if every else ok
-    up = local_up(x_mixed[pick, 0])
-    for j, mode in enumerate(model.modes):
-        F[pick, j] = mode.transition(dt[pick], x_mixed[pick, j], up=up)
-        Q[pick, j] = mode.process_noise(x_mixed[pick, j], dt[pick], up=up)
-    mode_status = kalman.predict(x_mixed.reshape(N * M, n), P_mixed.reshape(N * M, n, n),
-                                 F.reshape(N * M, n, n), Q.reshape(N * M, n, n)).reshape(N, M)
-    status = np.where(ok, mode_status.max(axis=1), status).astype(np.int8)
+    # and the up turns by 1.6e-4 rad a km. Failed tracks (zeros) get up = 0: no latitude
+    # is taken of the Earth's centre
+    if ok.all():
+        up = local_up(x_mixed[:, 0])
+    else:
+        up = np.zeros((N, 3))
+        up[ok] = local_up(x_mixed[ok, 0])
+    mode_status = np.empty(N, dtype=np.int8)
+    _imm_modes.imm_predict_modes(x_mixed, P_mixed, dt, np.ascontiguousarray(up), model._noise,
+                                 model._turn_rate, mode_status)
+    status = np.where(ok, mode_status, status).astype(np.int8)
     bad = status != STATUS_OK
     x_mixed[bad], P_mixed[bad], mu_pred[bad] = 0.0, 0.0, 0.0
     return mu_pred, x_mixed, P_mixed, status
 
 
-# ---------------------------------------------------- mode likelihoods (NumPy)
+# ------------------------- mode likelihoods (NumPy; compiled in tracker.mode_update)
 
 
 def gaussian_log_likelihood(S, nis) -> np.ndarray:
@@ -528,11 +541,16 @@ def mode_association(log_ratio, mu_pred, offsets, beta, beta_none):
     :math:`\tilde\Lambda_j` is :math:`\Lambda_j` of :func:`mode_likelihood` up to
     a factor of the track, so both give the same mode probabilities.
     """
+    return split_association(log_ratio, mixture_log_likelihood_ratio(log_ratio, mu_pred, offsets),
+                             offsets, beta, beta_none)
+
+
+def split_association(log_ratio, log_mix, offsets, beta, beta_none):
+    """:func:`mode_association` given the pairs' mixture ratios log_mix (K,) (NumPy)."""
     log_ratio, owner, N = _pair_log_ratios(log_ratio, offsets)
     K, M = log_ratio.shape
     beta = _in("beta", beta, (K,))
     beta_none = _in("beta_none", beta_none, (N,))
-    log_mix = mixture_log_likelihood_ratio(log_ratio, mu_pred, offsets)
     # l_ij / l_i; a pair no mode can explain has l_i = 0 and takes no share
     share = np.where(np.isfinite(log_mix)[:, None],
                      np.exp(log_ratio - np.where(np.isfinite(log_mix), log_mix, 0.0)[:, None]),

@@ -29,12 +29,13 @@ class ScanMeasurement:
     z_hat: np.ndarray             #: (n_trk, m) predicted measurements
     H: np.ndarray                 #: (n_trk, m, 6) Jacobians at the predicted states
     R: np.ndarray                 #: (n_trk, m, m) measurement noise
-    S: np.ndarray                 #: (n_trk, m, m) innovation covariance H P H' + R
+    S: np.ndarray | None          #: (n_trk, m, m) innovation covariance H P H' + R, if asked
     angle_columns: tuple[int, ...]  #: columns whose differences wrap at +-pi
 
 
-def measure(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarray) -> ScanMeasurement:
-    """Predicted measurements of tracks (x (n, 6), P (n, 6, 6)) for one scan."""
+def measure(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarray,
+            innovation_covariance: bool = True) -> ScanMeasurement:
+    """Predicted measurements of tracks (x (n, 6), P (n, 6, 6)) for one scan (S if asked)."""
     n = x.shape[0]
     if sensor.kind == "position":
         # the detections' ECEF positions (GeodeticPosition.ecef_detections, whose
@@ -45,10 +46,11 @@ def measure(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarray) -> ScanMea
         R = horizontal_vertical(sensor.sigma["h"] ** 2, sensor.sigma["v"] ** 2, local_up(x))
         H = np.ascontiguousarray(np.broadcast_to(POSITION_OBSERVATION, (n, 3, 6)))
         # H P H' with H = [I 0] is P's position block, exactly: no (n, 3, 6) products
-        S = P[:, :3, :3] + R
+        S = P[:, :3, :3] + R if innovation_covariance else None
         return ScanMeasurement(z=np.ascontiguousarray(z, dtype=np.float64),
                                z_hat=np.ascontiguousarray(x[:, :3]), H=H, R=R,
-                               S=0.5 * (S + S.transpose(0, 2, 1)), angle_columns=())
+                               S=None if S is None else 0.5 * (S + S.transpose(0, 2, 1)),
+                               angle_columns=())
     model = measurement_model(sensor, scan.site, range_rate=scan.has_range_rate
                               if sensor.kind == "radar" else None)
     z = scan.detections
@@ -59,8 +61,10 @@ def measure(scan: Scan, sensor: Sensor, x: np.ndarray, P: np.ndarray) -> ScanMea
     angles = (1,) if sensor.kind == "radar" else (0,)
     H = np.ascontiguousarray(H, dtype=np.float64)
     R = np.ascontiguousarray(R, dtype=np.float64)
-    S = H @ P @ H.transpose(0, 2, 1) + R
-    S = 0.5 * (S + S.transpose(0, 2, 1))
+    S = None
+    if innovation_covariance:
+        S = H @ P @ H.transpose(0, 2, 1) + R
+        S = np.ascontiguousarray(0.5 * (S + S.transpose(0, 2, 1)))
     return ScanMeasurement(z=np.ascontiguousarray(z, dtype=np.float64),
                            z_hat=np.ascontiguousarray(z_hat, dtype=np.float64),
-                           H=H, R=R, S=np.ascontiguousarray(S), angle_columns=angles)
+                           H=H, R=R, S=S, angle_columns=angles)

@@ -72,7 +72,7 @@ def cross_matrix(u) -> np.ndarray:
 
 def local_up(x) -> np.ndarray:
     """Unit geodetic up (N, 3), ECEF, at each state's position (x (N, 6) or (N, 3))."""
-    return frames.ecef_to_geodetic_enu(np.asarray(x)[:, :3])[3][:, 2, :]
+    return np.ascontiguousarray(frames.ecef_to_geodetic_enu(np.asarray(x)[:, :3])[3][:, 2, :])
 
 
 def horizontal_vertical(horizontal: float, vertical: float, up: np.ndarray) -> np.ndarray:

@@ -651,3 +651,8 @@ def class_log_likelihoods(mean, sigma, lower, upper, box_constant, owner, log_fl
         own = log_box[:, owner == c]
         out[:, c] = np.logaddexp.reduce(own, axis=1) if own.shape[1] else -np.inf
     np.maximum(out, out.max(axis=1, keepdims=True) + log_floor, out=out)
+
+
+# the twins of src_cython/imm_modes.pyx, in a module of their own (this one is long enough)
+from .reference_imm import (imm_mode_association, imm_pair_likelihoods,  # noqa: E402,F401
+                            imm_predict_modes)
