@@ -144,3 +144,22 @@ def test_the_compiled_likelihoods_equal_their_numpy_twin(seed, n, spread):
     reference.class_log_likelihoods(mean, sigma, b.lower, b.upper, c._log_box_constant,
                                     b.owner, -60.0, want)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(0, 30))
+def test_the_compiled_kinematics_equal_their_numpy_twin(seed, n):
+    rng = np.random.default_rng(seed)
+    lat, lon = rng.uniform(-1.4, 1.4, n), rng.uniform(-np.pi, np.pi, n)
+    pos = np.reshape(frames.geodetic_to_ecef(lat, lon, rng.uniform(0, 15000, n)), (-1, 3))
+    x = np.hstack([pos, rng.normal(0, 200, (n, 3))])
+    A = rng.normal(0, 1, (n, 6, 6))
+    P = A @ A.transpose(0, 2, 1) * rng.uniform(1, 1e4)
+    _, _, alt, rot = frames.ecef_to_geodetic_enu(pos)
+    floor = np.array([1.0, 0.1, 0.1])
+    got = np.empty((n, 3)), np.empty((n, 3))
+    want = np.empty((n, 3)), np.empty((n, 3))
+    _classify.class_kinematics(x, P, rot, alt, floor, *got)
+    reference.class_kinematics(x, P, rot, alt, floor, *want)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)

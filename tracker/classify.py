@@ -74,19 +74,16 @@ def kinematics(x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns ``mean`` and ``sigma``, both (n, 3). With u the local up and d
     the direction of the horizontal velocity (both ECEF): sigma_h^2 = u' P_p u,
-    sigma_s^2 = d' P_v d, sigma_w^2 = u' P_v u.
+    sigma_s^2 = d' P_v d, sigma_w^2 = u' P_v u (compiled
+    ``_classify.class_kinematics``, NumPy twin in ``tracker.reference``).
     """
     _, _, alt, rot = frames.ecef_to_geodetic_enu(x[:, :3])             # rows E, N, U
-    vel = np.einsum("nij,nj->ni", rot, x[:, 3:])
-    speed = np.hypot(vel[:, 0], vel[:, 1])
-    up = rot[:, 2]
-    d = (vel[:, :1] * rot[:, 0] + vel[:, 1:2] * rot[:, 1]) / np.maximum(speed, 1e-9)[:, None]
-    # the three quadratic forms as one batched product: [u 0; 0 d; 0 u]' P [...]
-    a = np.zeros((x.shape[0], 6, 3))
-    a[:, :3, 0], a[:, 3:, 1], a[:, 3:, 2] = up, d, up
-    variance = np.sum(a * (P @ a), axis=1)
-    mean = np.stack([alt, speed, vel[:, 2]], axis=1)
-    return mean, np.maximum(np.sqrt(np.maximum(variance, 0.0)), _SIGMA_FLOOR)
+    n = x.shape[0]
+    mean, sigma = np.empty((n, 3)), np.empty((n, 3))
+    _classify.class_kinematics(np.ascontiguousarray(x, dtype=np.float64),
+                               np.ascontiguousarray(P, dtype=np.float64), rot, alt,
+                               _SIGMA_FLOOR, mean, sigma)
+    return mean, sigma
 
 
 class Classifier:
@@ -125,6 +122,11 @@ class Classifier:
         fade = np.exp(-np.maximum(t - t_last, 0.0) / self.config.memory_s)[:, None]
         weight = (1.0 - fade) * self.config.looks_per_memory
         return np.where(np.isfinite(t_last)[:, None], fade * evidence + weight * log_l, log_l)
+
+    @property
+    def prior_probability(self) -> float:
+        """The largest prior class probability: a track's before any evidence."""
+        return float(np.exp(self._log_prior.max()))
 
     def probabilities(self, evidence: np.ndarray) -> np.ndarray:
         """Posterior class probabilities (n, 3) from evidence (n, 3)."""

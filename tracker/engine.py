@@ -265,6 +265,7 @@ class Tracker:
         t0 = clock()
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
         born = lifecycle.initiate(table, scan, sensor, free, self.config)
+        table.class_p[born] = self._classifier.prior_probability
         self._hold_above_surface(born)
         if self.modes.n_modes > 1:
             table.xm[born] = table.x[born][:, None, :]
@@ -529,6 +530,8 @@ class Tracker:
         table.class_evidence[due] = self._classifier.observe(
             table.class_evidence[due], table.t_class[due], table.x[due], table.P[due], t)
         table.t_class[due] = t
+        table.class_now[due], table.class_p[due] = self._classifier.labels(
+            table.class_evidence[due])
         stage["update"] += clock() - t0
         confirmed = table.status[covered] == CONFIRMED
         return assoc.claimed, clutter.claimed_by(gated.offsets, gated.detection, assoc.beta,
@@ -572,7 +575,7 @@ class Tracker:
             deleted, DELETED, np.where(
                 reported, np.where(table.missed[rows], _COASTING, CONFIRMED),
                 np.where(kept, TENTATIVE, status)))].tolist()
-        label, p_label = self._classifier.labels(table.class_evidence[rows])
+        label, p_label = table.class_now[rows], table.class_p[rows]
         changed = np.flatnonzero(reported & (label != table.class_label[rows]))
         if changed.size:
             table.class_label[rows[changed]] = label[changed]

@@ -529,6 +529,19 @@ def sweep_pairs(points, by_key, axis, track_points, radius, active, offsets, det
 # the box on each axis, summed in log space per class.
 
 
+def class_kinematics(x, P, rotation, height, sigma_floor, mean, sigma):
+    vel = np.einsum("nij,nj->ni", rotation, x[:, 3:])
+    speed = np.hypot(vel[:, 0], vel[:, 1])
+    up = rotation[:, 2]
+    d = (vel[:, :1] * rotation[:, 0] + vel[:, 1:2] * rotation[:, 1]) \
+        / np.maximum(speed, 1e-9)[:, None]
+    variance = np.stack([np.einsum("ni,nij,nj->n", up, P[:, :3, :3], up),
+                         np.einsum("ni,nij,nj->n", d, P[:, 3:, 3:], d),
+                         np.einsum("ni,nij,nj->n", up, P[:, 3:, 3:], up)], axis=1)
+    mean[:] = np.stack([height, speed, vel[:, 2]], axis=1)
+    sigma[:] = np.maximum(np.sqrt(np.maximum(variance, 0.0)), sigma_floor)
+
+
 def class_log_likelihoods(mean, sigma, lower, upper, box_constant, owner, log_floor, out):
     lo = (lower[None] - mean[:, None]) / sigma[:, None]                  # (n, B, 3)
     hi = (upper[None] - mean[:, None]) / sigma[:, None]

@@ -79,6 +79,9 @@ class TrackTable:
         self.class_evidence = np.zeros((capacity, 3))
         self.t_class = np.full(capacity, -np.inf)
         self.class_label = np.full(capacity, -1, dtype=np.int8)   #: last one written (-1: none)
+        #: the class the evidence gives now (tracker.classify index) and its probability
+        self.class_now = np.full(capacity, 2, dtype=np.int8)
+        self.class_p = np.zeros(capacity)
         self.live = np.zeros(capacity, dtype=bool)
         self.ids = np.empty(capacity, dtype=object)
         #: per sensor (``sensor_ids``): when it last detected the track (-inf: never)
@@ -107,7 +110,7 @@ class TrackTable:
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
                    ("x", "P", "x_fix", "P_fix", "last_scan", "best_detection", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
-                    "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "class_evidence", "t_class", "class_label", "live",
+                    "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "class_evidence", "t_class", "class_label", "class_now", "class_p", "live",
                     "ids", "t_detected")}
         self._allocate(new)
         for name, values in columns.items():
@@ -180,6 +183,8 @@ class TrackTable:
         self.class_evidence[rows] = 0.0
         self.t_class[rows] = -np.inf
         self.class_label[rows] = -1
+        self.class_now[rows] = 2                            # unknown, until evidence says
+        self.class_p[rows] = 0.0
         self.live[rows] = True
         column = self.sensor_column(sensor)
         self.t_detected[rows] = -np.inf
