@@ -23,7 +23,9 @@ direction d = (v_e e + v_n n) / s, and
 
 each no smaller than its floor.
 """
-from libc.math cimport INFINITY, erfc, exp, fmax, hypot, log, log1p, sqrt
+from libc.math cimport INFINITY, erfc, fmax, hypot, log, sqrt
+
+from _logsum cimport log_add
 
 cdef double _SQRT_HALF = 0.70710678118654752440
 cdef double _HALF_LOG_TWO_PI = 0.91893853320467274178
@@ -31,17 +33,6 @@ cdef double _HALF_LOG_TWO_PI = 0.91893853320467274178
 
 cdef inline double _ndtr(double z) noexcept nogil:
     return 0.5 * erfc(-z * _SQRT_HALF)
-
-
-cdef inline double _log_add(double a, double b) noexcept nogil:
-    """log(exp(a) + exp(b))."""
-    if a == -INFINITY:
-        return b
-    if b == -INFINITY:
-        return a
-    if a > b:
-        return a + log1p(exp(b - a))
-    return b + log1p(exp(a - b))
 
 
 def class_log_likelihoods(const double[:, ::1] mean,          # IN  (n, 3) h, s, w
@@ -76,7 +67,7 @@ def class_log_likelihoods(const double[:, ::1] mean,          # IN  (n, 3) h, s,
                     else:
                         log_box += -0.5 * near * near - log(fmax(-near, 1.0)) - _HALF_LOG_TWO_PI
                 c = owner[b]
-                out[i, c] = _log_add(out[i, c], log_box)
+                out[i, c] = log_add(out[i, c], log_box)
             top = -INFINITY
             for c in range(n_classes):
                 top = fmax(top, out[i, c])

@@ -30,8 +30,9 @@ clusters whose net does not fit: parallel message updates, capped at
 (see ``_exclusive``), since weights span many orders of magnitude.
 """
 from _linalg cimport STATUS_OK, STATUS_INVALID_INPUT
+from _logsum cimport log_add
 
-from libc.math cimport exp, log, log1p, fabs, INFINITY
+from libc.math cimport exp, log, fabs, INFINITY
 from libc.stdint cimport uint64_t
 
 # What ``method`` holds per cluster (mirrored in tracker.association and tracker.reference)
@@ -59,15 +60,7 @@ cdef inline double _mul(double a, double b, bint logs) noexcept nogil:
 
 cdef inline double _add(double a, double b, bint logs) noexcept nogil:
     """a + b, or log(e^a + e^b) in log space (exact at -inf, the log of 0)."""
-    if not logs:
-        return a + b
-    if a == -INFINITY:
-        return b
-    if b == -INFINITY:
-        return a
-    if a > b:
-        return a + log1p(exp(b - a))
-    return b + log1p(exp(a - b))
+    return log_add(a, b) if logs else a + b
 
 
 cdef inline double _miss_log_weight(double r, double pd, double pg) noexcept nogil:
