@@ -117,7 +117,12 @@ def test_bad_classification_settings_are_located(tmp_path):
                         ("classification: {decide_probability: 1.5}",
                          "classification.decide_probability"),
                         ("classification: {memory_s: 0}", "classification.memory_s"),
-                        ("classification: {prior_missile: -1}", "classification.prior_missile")):
+                        ("classification: {prior_missile: -1}", "classification.prior_missile"),
+                        ("classification: {min_interval_s: -1}",
+                         "classification.min_interval_s"),
+                        ("detection: {population_looks: 0}", "detection.population_looks"),
+                        ("detection: {population_memory_looks: 0.5}",
+                         "detection.population_memory_looks")):
         bad.write_text(text + "\n")
         with pytest.raises(InputError) as e:
             load_config(bad)
