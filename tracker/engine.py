@@ -34,7 +34,8 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from scipy.special import erfc
 
-from . import classify, clutter, detectability, flashes, frames, gating, imm, kalman, lifecycle, merge, relink, surface
+from . import (classify, clutter, detectability, flashes, frames, gating, imm, kalman, lifecycle,
+               merge, relink, surface)
 from .association import associate
 from .detectability import COVERING_PD
 from .config import SensorDefaults, TrackerConfig
@@ -523,7 +524,7 @@ class Tracker:
                 assoc.existence[looked], self._population, self.config.detection)
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
-        table.t_detected[covered[detected], table.sensor_column(scan.sensor)] = t
+        table.t_detected[covered[detected], self._sensor_column[scan.sensor]] = t
         # only updated tracks: a missed track predicted underground may have impacted
         self._hold_above_surface(covered[detected], modes=True)
         due = hit[t - table.t_class[hit] >= self.config.classification.min_interval_s]
