@@ -15,7 +15,7 @@ import numpy as np
 
 from . import frames, surface
 from .config import TrackerConfig
-from .models import GeodeticPosition
+from .models import geodetic_up, horizontal_vertical
 from .scan import Scan, Sensor, Site
 from .tracks import CONFIRMED, LOST, TENTATIVE, TrackTable
 
@@ -74,16 +74,22 @@ def radar_states(scan: Scan, sensor: Sensor, rows: np.ndarray,
 
 def position_states(scan: Scan, sensor: Sensor, rows: np.ndarray,
                     config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
-    """ECEF states and covariances from geolocated detections ``rows``."""
-    model = GeodeticPosition(sigma_h=sensor.sigma["h"], sigma_v=sensor.sigma["v"])
-    pos, cov_pos = model.ecef_detections(scan.detections[rows])
-    lat, lon = scan.detections[rows, 0], scan.detections[rows, 1]
-    R_tgt = frames.enu_rotation(lat, lon)
+    """ECEF states and covariances from geolocated detections ``rows``.
+
+    Both blocks are level-and-vertical in the detection's ENU frame, so each is
+    :math:`h I + (v - h) u u^T` with ``u`` the geodetic up (``horizontal_vertical``):
+    the position noise (sigma_h, sigma_v) and the velocity prior.
+    """
+    z = scan.detections[rows]
+    up = geodetic_up(z[:, 0], z[:, 1])
     ini = config.initiation
-    prior = np.diag([ini.velocity_sigma_h_mps ** 2, ini.velocity_sigma_h_mps ** 2,
-                     ini.velocity_sigma_v_mps ** 2])
-    cov_vel = R_tgt.transpose(0, 2, 1) @ prior @ R_tgt
-    return _stack(pos, np.zeros_like(pos), cov_pos, cov_vel)
+    x = np.zeros((len(rows), 6))
+    x[:, :3] = frames.geodetic_to_ecef(z[:, 0], z[:, 1], z[:, 2])
+    P = np.zeros((len(rows), 6, 6))
+    P[:, :3, :3] = horizontal_vertical(sensor.sigma["h"] ** 2, sensor.sigma["v"] ** 2, up)
+    P[:, 3:, 3:] = horizontal_vertical(ini.velocity_sigma_h_mps ** 2,
+                                       ini.velocity_sigma_v_mps ** 2, up)
+    return x, P
 
 
 def _stack(pos, vel, cov_pos, cov_vel) -> tuple[np.ndarray, np.ndarray]:

@@ -75,6 +75,12 @@ def local_up(x) -> np.ndarray:
     return np.ascontiguousarray(frames.ecef_to_geodetic_enu(np.asarray(x)[:, :3])[3][:, 2, :])
 
 
+def geodetic_up(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Unit geodetic up (n, 3), ECEF, at latitudes and longitudes (n,) (rad)."""
+    cos_lat = np.cos(lat)
+    return np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], 1)
+
+
 def horizontal_vertical(horizontal: float, vertical: float, up: np.ndarray) -> np.ndarray:
     r"""ECEF matrices (N, 3, 3) that are ``horizontal`` along east and north and
     ``vertical`` along the local ``up`` (N, 3): :math:`R^T \operatorname{diag}(h, h, v) R`.
@@ -513,9 +519,8 @@ class GeodeticPosition:
             ``R`` the ENU rotation at each detection.
         """
         z = np.asarray(z, dtype=np.float64).reshape(-1, 3)
-        cos_lat = np.cos(z[:, 0])
-        up = np.stack([cos_lat * np.cos(z[:, 1]), cos_lat * np.sin(z[:, 1]), np.sin(z[:, 0])], 1)
-        covariances = horizontal_vertical(self.sigma_h ** 2, self.sigma_v ** 2, up)
+        covariances = horizontal_vertical(self.sigma_h ** 2, self.sigma_v ** 2,
+                                          geodetic_up(z[:, 0], z[:, 1]))
         return frames.geodetic_to_ecef(z[:, 0], z[:, 1], z[:, 2]), covariances
 
 
