@@ -278,6 +278,28 @@ def test_transition_from_mean_sojourn_times():
     assert_allclose(model.transition(5.0), T[1], rtol=0)            # scalar dt: one (M, M)
 
 
+def test_entry_scale_keeps_a_track_out_of_a_mode_and_in_its_own():
+    model = imm.tracker_modes()
+    dt = np.array([10.0, 10.0, 10.0])
+    scale = np.ones((3, 4))
+    scale[1, 3] = 0.0                       # no switch into the vertical mode
+    scale[2, 3] = 0.25
+    T, plain = model.transition(dt, scale), model.transition(dt)
+    assert_allclose(T.sum(axis=2), 1.0, rtol=1e-15)
+    assert_allclose(T[0], plain[0], rtol=0)                         # scale 1: unchanged
+    assert_allclose(T[1, :3, 3], 0.0, atol=0) and T[1, 3, 3] == plain[1, 3, 3]
+    assert_allclose(T[2, :3, 3], 0.25 * plain[2, :3, 3], rtol=1e-15)
+    # what the vertical mode lost stays where it was: straight flight over 10 s
+    # (leaves with 1 - e^(-10/120), a fifth of it to the vertical mode)
+    assert_allclose(T[1, 0, 0], plain[1, 0, 0] + plain[1, 0, 3], rtol=1e-15)
+    assert_allclose(T[1, 0, 0], 1.0 - 0.8 * -np.expm1(-10.0 / 120.0), rtol=1e-14)
+    assert_allclose(T[1, 0, 1:3], plain[1, 0, 1:3], rtol=0)
+    with pytest.raises(ValueError, match="entry_scale"):
+        model.transition(dt, np.full((3, 4), 1.5))
+    with pytest.raises(ValueError, match="entry_scale"):
+        model.transition(dt, np.ones((2, 4)))
+
+
 def test_model_rejects_bad_parameters():
     cv = ConstantVelocity()
     with pytest.raises(ValueError, match="mean_sojourn_s"):

@@ -116,6 +116,12 @@ class Imm:
     turn_sojourn_s: float = 30.0
     vertical_sojourn_s: float = 20.0
     probability_floor: float = 1e-4        #: no mode probability falls below this
+    #: the vertical mode is a missile's (pop-ups, terminal dives, failures): a track's
+    #: switches into it are scaled by 1 - p_aircraft (1 - this), p_aircraft its
+    #: classification's probability of ``aircraft``: an airliner climbs and descends
+    #: within the other modes' vertical noise, and a far radar's coarse elevation
+    #: (0.5 deg: 2.6 km at 300 km) would otherwise keep its height wandering by km
+    aircraft_vertical_entry: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -349,6 +355,8 @@ class TrackerConfig:
             raise InputError("must be a finite number", field="imm.turn_rate_deg_s")
         if not 0.0 < self.imm.probability_floor < 0.25:
             raise InputError("must lie in (0, 0.25)", field="imm.probability_floor")
+        if not 0.0 <= self.imm.aircraft_vertical_entry <= 1.0:
+            raise InputError("must lie in [0, 1]", field="imm.aircraft_vertical_entry")
         for name in ("speed_noise", "reference_max_lag_s", "reference_max_cross_track_m",
                      "reference_max_velocity_difference_mps"):
             if not (math.isfinite(getattr(self.relink, name)) and getattr(self.relink, name) >= 0):

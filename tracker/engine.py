@@ -228,7 +228,7 @@ class Tracker:
                 mu = table.mu[covered]
                 mu[table.status[covered] == TENTATIVE] = self._straight
                 mu, xm, Pm, status = imm.predict(self.modes, mu, table.xm[covered],
-                                                 table.Pm[covered], dt)
+                                                 table.Pm[covered], dt, self._entry_scale(covered))
                 x, P, combined = imm.combine(mu, xm, Pm)
                 status = np.maximum(status, combined)
             broken = self._failed("predict", covered, status)
@@ -410,6 +410,17 @@ class Tracker:
         position = xm[:, :, :3].reshape(n * M, 3)
         sigma_h = surface.height_sigma(position, Pm[:, :, :3, :3].reshape(n * M, 3, 3))
         return (self._visibility(scan, sensor, position, sigma_h).reshape(n, M) * mu).sum(axis=1)
+
+    def _entry_scale(self, rows: np.ndarray) -> np.ndarray | None:
+        """Per-track scale (N, M) of IMM switches into each mode: the vertical mode's by
+        1 - p_aircraft (1 - ``imm.aircraft_vertical_entry``), from each track's class."""
+        keep = self.config.imm.aircraft_vertical_entry
+        if keep >= 1.0 or "vertical" not in self.modes.names:
+            return None
+        scale = np.ones((rows.size, self.modes.n_modes))
+        p_aircraft = self._classifier.probabilities(self.tracks.class_evidence[rows])[:, classify.AIRCRAFT]
+        scale[:, self.modes.names.index("vertical")] = 1.0 - (1.0 - keep) * p_aircraft
+        return scale
 
     def _hold_above_surface(self, rows: np.ndarray, modes: bool = False) -> None:
         """Hold the estimates of ``rows`` above ``min_target_altitude_m`` (``tracker.surface``).

@@ -127,10 +127,14 @@ class ImmModel:
              else np.asarray(self.initial_probabilities, dtype=np.float64))
         return np.tile(p, (n_tracks, 1))
 
-    def transition(self, dt) -> np.ndarray:
+    def transition(self, dt, entry_scale=None) -> np.ndarray:
         """Mode transition matrices (N, M, M) over per-track steps ``dt`` (s, (N,)), from i to j.
 
         A scalar ``dt`` gives one (M, M) matrix. Rows sum to 1 (a single mode: p = 1).
+        ``entry_scale`` (N, M), in [0, 1], scales each track's probability of switching
+        into mode j from another, :math:`p_{ij} \\leftarrow s_j p_{ij}` (i != j); what
+        it takes stays in mode i. It carries what a track's class says of its
+        manoeuvres (an airliner does not dive at 2 g: ``imm.aircraft_vertical_entry``).
         """
         dt = np.asarray(dt, dtype=np.float64)
         if dt.ndim > 1 or not (np.isfinite(dt).all() and (dt >= 0).all()):
@@ -140,6 +144,14 @@ class ImmModel:
         tau = np.asarray(self.mean_sojourn_s, dtype=np.float64)
         stay = np.exp(-dt[..., None] / tau)                          # p_ii = exp(-T / tau_i)
         p = (1.0 - stay)[..., :, None] * self._switch                # p_ij = (1 - p_ii) s_ij
+        if entry_scale is not None:
+            scale = np.asarray(entry_scale, dtype=np.float64)
+            if scale.shape != p.shape[:-2] + (self.n_modes,) \
+                    or not ((scale >= 0) & (scale <= 1)).all():
+                raise ValueError(f"entry_scale must be {p.shape[:-2] + (self.n_modes,)}, "
+                                 "in [0, 1]")
+            p = p * scale[..., None, :]                              # the diagonal is 0 here
+            stay = 1.0 - p.sum(axis=-1)
         i = np.arange(self.n_modes)
         p[..., i, i] = stay
         return p
@@ -300,7 +312,7 @@ def combine(mu, x, P):
     return x_out, P_out, status
 
 
-def predict(model: ImmModel, mu, x, P, dt):
+def predict(model: ImmModel, mu, x, P, dt, entry_scale=None):
     r"""One IMM prediction of every track: mixing, then each mode by its own motion model.
 
     Parameters
@@ -312,6 +324,9 @@ def predict(model: ImmModel, mu, x, P, dt):
         Mode states (ECEF m, m/s) and covariances after the last update.
     dt : float or array_like, shape (N,)
         Each track's step (s, >= 0).
+    entry_scale : array_like, shape (N, M), optional
+        Per-track scale of the probabilities of switching into each mode
+        (:meth:`ImmModel.transition`).
 
     Returns
     -------
@@ -332,7 +347,9 @@ def predict(model: ImmModel, mu, x, P, dt):
     """
     if not isinstance(model, ImmModel):
         raise ValueError(f"model={model!r} must be an ImmModel")
-    x_mixed, P_mixed, mu_pred, status = mix(mu, model.transition(dt), x, P)
+    if entry_scale is not None:      # one matrix per track, whatever dt's shape
+        dt = np.broadcast_to(np.asarray(dt, dtype=np.float64), (np.shape(mu)[0],))
+    x_mixed, P_mixed, mu_pred, status = mix(mu, model.transition(dt, entry_scale), x, P)
     N, M, n = x_mixed.shape
     if M != model.n_modes or n != STATE_DIM:
         raise ValueError(f"x has shape {x_mixed.shape}, expected (N, {model.n_modes}, {STATE_DIM})")
