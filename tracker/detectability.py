@@ -88,7 +88,12 @@ def record_looks(table: TrackTable, rows: np.ndarray, column: int, seen: np.ndar
     """
     fade = 1.0 - 1.0 / config.memory_looks if config.memory_looks >= 1.0 else 0.0
     v, miss = table.visible_to[rows, column], 1.0 - pd_if_visible
-    table.visible_to[rows, column] = seen + (1.0 - seen) * v * miss / (v * miss + 1.0 - v)
+    # as 1 - v', (1 - seen) (1 - v) / (v miss + 1 - v): a sensor that has seen the target
+    # keeps v = 1 exactly; written as v' itself, v = 1 is unstable in floating point (an
+    # error of 1e-16 grows by 1 / miss a miss) and a lost track (tracker.resume) that
+    # misses for minutes came to believe its own radar could not see it
+    table.visible_to[rows, column] = np.clip(
+        1.0 - (1.0 - seen) * (1.0 - v) / (v * miss + 1.0 - v), 0.0, 1.0)
     there = np.clip(existence, 0.0, 1.0)
     look = seen + (1.0 - seen) * visible * there
     table.looks[rows, column] = fade * table.looks[rows, column] + look
