@@ -143,10 +143,15 @@ class Relinker:
         """The cruise noise of lost targets (``cruise_psd``) at states x (n, 6)."""
         return cruise_psd(x, self.q_speed, self.motion.q_horizontal, self.motion.q_vertical)
 
-    def remember(self, table: TrackTable, old: int, t: float, track_id: str) -> None:
-        """Keep lost row ``old``'s state as a reference for the track now called ``track_id``."""
-        self.references.append(_Reference(track_id, table.x[old].copy(), table.P[old].copy(),
-                                          float(table.t_state[old]), t))
+    def remember(self, table: TrackTable, old: int, t: float, track_id: str,
+                 state: tuple | None = None) -> None:
+        """Keep lost row ``old``'s state as a reference for the track now called ``track_id``;
+        ``state`` (x, P, t_state): the lost segment's, when the row has moved on from it
+        (a lost track resumed by a detection, ``tracker.resume``)."""
+        x, P, t_state = state if state is not None else (table.x[old], table.P[old],
+                                                         table.t_state[old])
+        self.references.append(_Reference(track_id, np.array(x), np.array(P),
+                                          float(t_state), t))
 
     def _live_references(self, table: TrackTable, t: float):
         """References whose continuing track is still followed: (refs, live rows)."""
@@ -187,6 +192,20 @@ class Relinker:
                 taken[best] = True
                 result.append((int(a), int(lost[best])))
         return result
+
+    def predictions(self, table: TrackTable, lost: np.ndarray, t: float):
+        """Lost rows predicted to t as ``pairs`` sees them: by their reference when they
+        have one, else in cruise; (rows predicted, x (n, 6), P (n, 6, 6) without P_new)."""
+        psd = self._psd(table.x[lost])
+        dt = t - table.t_state[lost]
+        x, P, ok = _predict(table.x[lost], table.P[lost], dt, psd)
+        lost, x, P = lost[ok], x[ok], P[ok]
+        if lost.size:
+            _, P0, _ = _predict(table.x[lost], table.P[lost], dt[ok], np.zeros_like(psd[ok]))
+            for j, ref in enumerate(self._referenced_predictions(table, lost, x, P0, t)):
+                if ref is not None:
+                    x[j], P[j] = ref
+        return lost, x, P
 
     def _referenced_predictions(self, table: TrackTable, lost: np.ndarray, x: np.ndarray,
                                 P0: np.ndarray, t: float) -> list:
