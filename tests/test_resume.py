@@ -19,6 +19,10 @@ EAST = Site(lat_rad=WEST.lat_rad, lon_rad=WEST.lon_rad + 150e3 / (
     frames.EARTH_MEAN_RADIUS * math.cos(WEST.lat_rad)), alt_m=30.0)
 
 
+#: the mechanism on (off by default): lost tracks whose gate is within 20 km take part
+RESUME = Relink(resume_max_position_sigma_m=20e3)
+
+
 def track(config, scans, sensors):
     records = []
     tracker = Tracker(sensors, config, records.append)
@@ -42,7 +46,7 @@ def back_in_coverage(records, sensor="e"):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_a_target_back_from_a_gap_is_confirmed_under_its_old_id_at_its_first_detection(seed):
-    tracker, records = crossing(TrackerConfig(), seed)
+    tracker, records = crossing(TrackerConfig(relink=RESUME), seed)
     reported = [r for r in records if r["status"] in ("confirmed", "coasting")]
     (track_id,) = {r["id"] for r in reported}           # one id, before and after the gap
     assert tracker.counts.tracks_lost == 1
@@ -59,7 +63,7 @@ def test_a_target_back_from_a_gap_is_confirmed_under_its_old_id_at_its_first_det
 
 
 def test_without_resuming_the_target_waits_for_a_new_track_and_a_relink():
-    config = TrackerConfig(relink=Relink(resume_max_position_sigma_m=0.0))
+    config = TrackerConfig()                             # the default: off
     tracker, records = crossing(config, 0)
     assert tracker.counts.tracks_resumed == 0 and tracker.counts.tracks_relinked == 1
     back = back_in_coverage(records)
@@ -126,16 +130,16 @@ def test_lost_tracks_whose_gates_share_a_detection_leave_it_to_a_new_track():
     existence = np.array([0.95, 0.95, 0.99, 0.95])
     beta_none = np.array([0.05, 0.05, 0.5, 0.05])
     resumed, shared = resume.resumes(lost, existence, beta_none, offsets, detection, 8,
-                                     TrackerConfig())
+                                     TrackerConfig(relink=RESUME))
     assert resumed.tolist() == [False, False, False, True]
     assert shared.tolist() == [True, True, False, False]
     # a lost track that is gone (existence below delete_existence) does not count
     existence[1] = 0.01
     resumed, shared = resume.resumes(lost, existence, beta_none, offsets, detection, 8,
-                                     TrackerConfig())
+                                     TrackerConfig(relink=RESUME))
     assert resumed.tolist() == [True, False, False, True]
     # nor does one whose detection is not surely its own, or not surely there
     resumed, _ = resume.resumes(lost, np.array([0.85, 0.01, 0.99, 0.95]),
                                 np.array([0.05, 0.05, 0.5, 0.2]), offsets, detection, 8,
-                                TrackerConfig())
+                                TrackerConfig(relink=RESUME))
     assert resumed.tolist() == [False, False, False, False]

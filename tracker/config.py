@@ -153,8 +153,9 @@ class Relink:
     survival_per_s: float = 0.999
     #: a lost track whose cruise prediction's position sigma (sqrt of the trace) is at
     #: most this (m) takes part in association, and its target's detections resume it
-    #: (tracker/resume); 0: lost tracks wait for re-linking only
-    resume_max_position_sigma_m: float = 20_000.0
+    #: (tracker/resume); 0, the default: lost tracks wait for re-linking only (20 km, ~7
+    #: min of cruise noise, raised coverage but also false tracks: docs/tracker.md)
+    resume_max_position_sigma_m: float = 0.0
     #: ... and it resumes on a detection it owns with at least this probability (given
     #: that it exists), its existence at least confirm_existence and its gate sharing no
     #: detection with another lost track's (a column's common error: tracker/resume)
