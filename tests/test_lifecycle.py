@@ -108,6 +108,11 @@ def test_imm_and_relink_settings_load_and_bad_ones_are_located(tmp_path):
                         ("detection: {visible_prior: 0}\n", "detection.visible_prior"),
                         ("relink: {tie_likelihood_ratio: 0.5}\n", "relink.tie_likelihood_ratio"),
                         ("relink: {reference_max_lag_s: -1}\n", "relink.reference_max_lag_s"),
+                        ("relink: {survival_per_s: 0}\n", "relink.survival_per_s"),
+                        ("relink: {resume_max_position_sigma_m: -1}\n",
+                         "relink.resume_max_position_sigma_m"),
+                        ("relink: {resume_association_probability: 0.2}\n",
+                         "relink.resume_association_probability"),
                         ("merge: {gate_probability: 0}\n", "merge.gate_probability"),
                         ("merge: {check_period_s: -1}\n", "merge.check_period_s")):
         bad = tmp_path / "bad.yaml"

@@ -38,6 +38,8 @@ def radar_scans(sensors, times, rng, truth=eastbound):
         for k, sensor in enumerate(sensors):
             x = truth(t)
             z = []
+            if x is None:                     # the target is gone
+                x = np.full(6, np.inf)
             rng_m = np.linalg.norm(x[:3] - np.ravel(frames.geodetic_to_ecef(
                 sensor.site.lat_rad, sensor.site.lon_rad, sensor.site.alt_m)))
             if rng_m < sensor.range_max_m and rng.random() < 0.95:

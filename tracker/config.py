@@ -153,6 +153,19 @@ class Relink:
     #: 1: the most likely always (members of a column that do not come back, having
     #: crashed or flown to other targets, would otherwise pass their ids down the column)
     tie_likelihood_ratio: float = 1.0
+    #: a lost track's existence is kept this much per second of its gap (tracker/resume):
+    #: the Markov survival of IPDA over minutes unseen (0.999: 0.74 after 5 min, 0.30
+    #: after the 20 min of max_gap_s)
+    survival_per_s: float = 0.999
+    #: a lost track whose cruise prediction's position sigma (sqrt of the trace) is at
+    #: most this (m) takes part in association, and its target's detections resume it
+    #: (tracker/resume); 0, the default: lost tracks wait for re-linking only (20 km, ~7
+    #: min of cruise noise, raised coverage but also false tracks: docs/tracker.md)
+    resume_max_position_sigma_m: float = 0.0
+    #: ... and it resumes on a detection it owns with at least this probability (given
+    #: that it exists), its existence at least confirm_existence and its gate sharing no
+    #: detection with another lost track's (a column's common error: tracker/resume)
+    resume_association_probability: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -357,8 +370,12 @@ class TrackerConfig:
             raise InputError("must lie in (0, 0.25)", field="imm.probability_floor")
         if not 0.0 <= self.imm.aircraft_vertical_entry <= 1.0:
             raise InputError("must lie in [0, 1]", field="imm.aircraft_vertical_entry")
+        if not 0.0 < self.relink.survival_per_s <= 1.0:
+            raise InputError("must lie in (0, 1]", field="relink.survival_per_s")
+        if not 0.5 <= self.relink.resume_association_probability <= 1.0:
+            raise InputError("must lie in [0.5, 1]", field="relink.resume_association_probability")
         for name in ("speed_noise", "reference_max_lag_s", "reference_max_cross_track_m",
-                     "reference_max_velocity_difference_mps"):
+                     "reference_max_velocity_difference_mps", "resume_max_position_sigma_m"):
             if not (math.isfinite(getattr(self.relink, name)) and getattr(self.relink, name) >= 0):
                 raise InputError("must be a number >= 0", field=f"relink.{name}")
         if not (math.isfinite(self.relink.tie_likelihood_ratio)

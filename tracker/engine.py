@@ -35,7 +35,7 @@ import numpy as np
 from scipy.special import erfc
 
 from . import (classify, clutter, detectability, flashes, frames, gating, imm, kalman, lifecycle,
-               merge, relink, surface)
+               merge, records, relink, resume, surface)
 from .association import associate
 from .detectability import COVERING_PD
 from .config import SensorDefaults, TrackerConfig
@@ -43,17 +43,7 @@ from .measurement import measure
 from .mode_update import mode_innovations, pair_of_rows, update_modes
 from .models import ConstantVelocity
 from .scan import Scan, Sensor
-from .tracks import CONFIRMED, DELETED, STATUS_NAMES, TENTATIVE, TrackTable
-
-#: a record's status by code: the table's statuses, and a confirmed track without a
-#: detection at its last covering scan
-_COASTING = max(STATUS_NAMES) + 1
-_RECORD_STATUS = np.array([STATUS_NAMES[k] for k in range(_COASTING)] + ["coasting"], dtype=object)
-#: TRACK records built per block of rows: 5 lists a record stay well under the 700 live
-#: containers that start a garbage collection
-_RECORD_BLOCK = 64
-_CLASS_NAMES = np.array(classify.CLASSES, dtype=object)
-
+from .tracks import CONFIRMED, TENTATIVE, TrackTable
 
 @dataclass
 class RunCounts:
@@ -68,6 +58,7 @@ class RunCounts:
     tracks_deleted: int = 0
     tracks_lost: int = 0                 #: confirmed tracks lost, kept for re-linking
     tracks_relinked: int = 0             #: new tracks that took a lost track's id
+    tracks_resumed: int = 0              #: lost tracks confirmed again by their own detections
     tracks_merged: int = 0               #: confirmed tracks deleted as duplicates of older ones
     impacts_observed: int = 0            #: confirmed tracks a flash says came down (p >= 0.5)
     kernel_failures: Counter = field(default_factory=Counter)
@@ -188,11 +179,15 @@ class Tracker:
         table = self.tracks
         self.counts.scans += 1
         self.counts.detections += len(scan)
-        self._processed_t = max(self._processed_t, scan.t)
         t = scan.t
+        # lost tracks take part too, their existence a Markov chain over the gap (tracker.resume)
+        resuming = resume.enabled(self.config)
+        if resuming and math.isfinite(self._processed_t):
+            resume.decay(table, t - self._processed_t, self.config)
+        self._processed_t = max(self._processed_t, t)
 
         t0 = clock()
-        live = table.active_rows()
+        live = table.rows() if resuming else table.active_rows()
         dt = np.maximum(t - table.t_state[live], 0.0)
         ahead = table.x[live, :3] + dt[:, None] * table.x[live, 3:]      # coverage needs no P
         limits = self._limits[scan.sensor]
@@ -213,6 +208,10 @@ class Tracker:
         covered, edge = live[wide], ~inside[wide]
         visible = np.ones(covered.size) if raised is None else \
             self._visibility(scan, sensor, ahead[wide], sigma_h[wide])
+        # a covered lost track is predicted in cruise, if it is not too uncertain
+        keep, is_lost, x_lost, P_lost = resume.predict(table, covered, t, self._relinker,
+                                                       self.config)
+        covered, edge, visible = covered[keep], edge[keep], visible[keep]
         stage["coverage"] += clock() - t0
 
         t0 = clock()
@@ -231,14 +230,21 @@ class Tracker:
                                                  table.Pm[covered], dt, self._entry_scale(covered))
                 x, P, combined = imm.combine(mu, xm, Pm)
                 status = np.maximum(status, combined)
+            if is_lost.any():                     # one straight-flight hypothesis in cruise
+                x[is_lost], P[is_lost], status[is_lost] = x_lost, P_lost, 0
+                if not single:
+                    mu[is_lost] = self._straight
+                    xm[is_lost], Pm[is_lost] = x_lost[:, None], P_lost[:, None]
             broken = self._failed("predict", covered, status)
             if broken.size:                       # dropped, and counted, not propagated
                 keep = status == 0
-                covered, edge, visible = covered[keep], edge[keep], visible[keep]
+                covered, edge, visible, is_lost = covered[keep], edge[keep], visible[keep], \
+                    is_lost[keep]
                 x, P = x[keep], P[keep]
                 if not single:
                     mu, xm, Pm = mu[keep], xm[keep], Pm[keep]
-            table.existence[covered] *= self.config.survival_per_s ** (t - table.t_state[covered])
+            table.existence[covered] *= self.config.survival_per_s ** np.where(
+                is_lost, 0.0, t - table.t_state[covered])        # a lost one's: decayed
             table.x[covered], table.P[covered], table.t_state[covered] = x, P, t
             if not single:
                 table.mu[covered], table.xm[covered], table.Pm[covered] = mu, xm, Pm
@@ -251,17 +257,24 @@ class Tracker:
         params = self.sensor_defaults(sensor, scan)
         density = self.clutter.density(scan, sensor, params.clutter_density)   # per detection
         claimed = by_confirmed = np.zeros(len(scan))
+        waiting, resumed = covered[is_lost], np.zeros(covered.size, dtype=bool)
+        saved = resume.fixes(table, waiting)
         # a sensor with pd 0 (an infrared satellite for air targets) can neither update
         # nor erode a track: its scans only feed initiation (which a line of sight cannot)
         if covered.size and params.pd > 0:
-            claimed, by_confirmed, failed = self._update(scan, sensor, params.pd, density,
-                                                         covered, edge, visible, x, P, mu, xm, Pm)
+            claimed, by_confirmed, failed, resumed = self._update(
+                scan, sensor, params.pd, density, covered, edge, visible, is_lost, x, P, mu, xm, Pm)
             broken = np.concatenate([broken, failed])
         # a line-of-sight sensor blind to air targets (pd 0) sees events: its detections
         # on a confirmed track are that target's impact (a weak pd sensor's are updates)
         if sensor.kind == "los" and params.pd == 0.0 and covered.size and len(scan):
             self._observe_impacts(scan, sensor, density, covered)
         self.clutter.update(scan, sensor, by_confirmed)     # what no confirmed track claims
+        if waiting.size:
+            resume.settle(table, waiting, resumed[is_lost], t, self._relinker, saved,
+                          self._straight)
+        resumed = covered[resumed]
+        self.counts.tracks_resumed += resumed.size
 
         t0 = clock()
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
@@ -294,6 +307,8 @@ class Tracker:
         # rows as a mask over the table: sorted and unique, as set operations would give
         changed = np.zeros(table.capacity, dtype=bool)
         changed[covered] = changed[born] = changed[confirmed] = True
+        changed[waiting[table.t_update[waiting] < t]] = False      # lost, and still unseen
+        changed[resumed] = True
         # and the tracks not written for an output period
         changed |= t - table.t_output >= self.config.output_period_s
         changed &= table.live
@@ -447,8 +462,9 @@ class Tracker:
             self.counts.surface_projections += moved
 
     def _update(self, scan: Scan, sensor: Sensor, sensor_pd: float, density: np.ndarray,
-                covered: np.ndarray, edge: np.ndarray, visible: np.ndarray, x: np.ndarray,
-                P: np.ndarray, mu: np.ndarray, xm: np.ndarray, Pm: np.ndarray) -> tuple:
+                covered: np.ndarray, edge: np.ndarray, visible: np.ndarray, lost: np.ndarray,
+                x: np.ndarray, P: np.ndarray, mu: np.ndarray, xm: np.ndarray,
+                Pm: np.ndarray) -> tuple:
         """Measure, gate, associate and update the covered tracks at the scan time.
 
         x, P are their combined predictions; mu, xm, Pm their modes'
@@ -458,9 +474,11 @@ class Tracker:
         ``edge`` marks tracks just outside the scan's sector: they may take a
         detection, but a miss does not lower their existence. ``visible`` is each
         track's probability of being above the radio horizon; it scales the
-        track's pd; ``density`` the clutter density at each detection. Returns
-        each detection's probability of being claimed by a track, and by a
-        confirmed one, and the rows whose update failed.
+        track's pd; ``density`` the clutter density at each detection. ``lost``
+        marks lost tracks (``tracker.resume``). Returns each detection's
+        probability of being claimed by a track (not counting lost ones whose
+        gates share a detection), and by a confirmed one, the rows whose
+        update failed, and a mask of the lost tracks resumed.
         """
         clock, stage, table, t = time.perf_counter, self.counts.stage_seconds, self.tracks, scan.t
         t0 = clock()
@@ -546,8 +564,15 @@ class Tracker:
             table.class_evidence[due])
         stage["update"] += clock() - t0
         confirmed = table.status[covered] == CONFIRMED
-        return assoc.claimed, clutter.claimed_by(gated.offsets, gated.detection, assoc.beta,
-                                                 assoc.existence, confirmed, len(scan)), failed
+        resumed, shared = resume.resumes(lost, assoc.existence, assoc.beta_none, gated.offsets,
+                                         gated.detection, len(scan), self.config)
+        resumed &= ok
+        claimed = assoc.claimed
+        if shared.any():      # lost tracks that share a gate leave its detections free
+            claimed = claimed - clutter.claimed_by(gated.offsets, gated.detection, assoc.beta,
+                                                   assoc.existence, shared, len(scan))
+        return claimed, clutter.claimed_by(gated.offsets, gated.detection, assoc.beta,
+                                           assoc.existence, confirmed, len(scan)), failed, resumed
 
     def _track_pd(self, rows: np.ndarray, sensor_id: str, pd: float) -> np.ndarray:
         """Each track's detection probability for this sensor (``detectability.track_pd``)."""
@@ -566,56 +591,10 @@ class Tracker:
     # ------------------------------------------------------------------ outputs
 
     def _emit(self, rows: np.ndarray, t: float, deleted: bool | np.ndarray = False) -> None:
-        """TRACK records of ``rows`` at time ``t`` (a coasting track's state predicted to t);
-        ``deleted`` (for all rows, or per row) makes a record the track's final one."""
-        if rows.size == 0:
-            return
-        table = self.tracks
-        dt = t - table.t_state[rows]
-        x, P = table.x[rows], table.P[rows]                 # copies (fancy indexing)
-        if (dt > 0).any():
-            kalman.predict_cv(x, P, np.maximum(dt, 0.0), self.motion.acceleration_psd(x))
-        lat, lon, alt, vel, cov = frames.enu_moments(x, P)     # one compiled pass
-        table.t_output[rows] = t
-        # a confirmed track whose existence fell below report_existence is kept, with its
-        # id, but reported as tentative until it recovers; a reported one that missed its
-        # last covering scan is coasting
-        status = table.status[rows]
-        kept = status == CONFIRMED
-        reported = kept & (table.existence[rows] >= self.config.report_existence)
-        names = _RECORD_STATUS[np.where(
-            deleted, DELETED, np.where(
-                reported, np.where(table.missed[rows], _COASTING, CONFIRMED),
-                np.where(kept, TENTATIVE, status)))].tolist()
-        label, p_label = table.class_now[rows], table.class_p[rows]
-        changed = np.flatnonzero(reported & (label != table.class_label[rows]))
-        if changed.size:
-            table.class_label[rows[changed]] = label[changed]
-            self.class_history.record(t, table.ids[rows[changed]].tolist(), label[changed],
-                                      p_label[changed], alt[changed], vel[changed])
-        emit = self.emit
-        keys, sensors = table.detected_since(rows, t, self.config.output_period_s)
-        # every column converted to Python values in one call each (tolist): a record
-        # then costs one dict, not a dozen NumPy scalar look-ups. The nested vel/cov lists
-        # go a block at a time: thousands of lists alive at once would set off the cyclic
-        # garbage collector, which then walks the caller's whole heap
-        columns = (keys, names, table.ids[rows].tolist(), np.degrees(lat).tolist(),
-                   np.degrees(lon).tolist(), alt.tolist(), table.existence[rows].tolist(),
-                   table.t_update[rows].tolist(), _CLASS_NAMES[label].tolist(),
-                   p_label.tolist())
-        for start in range(0, rows.size, _RECORD_BLOCK):
-            block = slice(start, start + _RECORD_BLOCK)
-            for key, name, track_id, lat_deg, lon_deg, h, r, t_update, kind, p, v, c in zip(
-                    *(column[block] for column in columns), vel[block].tolist(),
-                    cov[block].tolist()):
-                emit({
-                    "type": "track", "t": t, "id": track_id, "status": name,
-                    "lat": lat_deg, "lon": lon_deg, "alt": h,
-                    "vel_enu": v, "cov_pos_enu": c,
-                    "existence": r, "class": kind, "class_probability": p,
-                    "sensors": list(sensors[key]),
-                    "t_update": t_update,
-                })
+        """TRACK records of ``rows`` at time ``t`` (``tracker.records``)."""
+        records.emit_track_records(self.tracks, rows, t, deleted, self.config, self.motion,
+                                   self.class_history, self.emit)
+
 
 def run(scans: Iterable[Scan], sensors: Mapping[str, Sensor], config: TrackerConfig,
         emit: Callable[[dict], None]) -> Tracker:

@@ -203,10 +203,15 @@ class Relinker:
         """The cruise noise of lost targets (``cruise_psd``) at states x (n, 6)."""
         return cruise_psd(x, self.q_speed, self.motion.q_horizontal, self.motion.q_vertical)
 
-    def remember(self, table: TrackTable, old: int, t: float, track_id: str) -> None:
-        """Keep lost row ``old``'s state as a reference for the track now called ``track_id``."""
-        self.references.append(_Reference(track_id, table.x[old].copy(), table.P[old].copy(),
-                                          float(table.t_state[old]), t))
+    def remember(self, table: TrackTable, old: int, t: float, track_id: str,
+                 state: tuple | None = None) -> None:
+        """Keep lost row ``old``'s state as a reference for the track now called ``track_id``;
+        ``state`` (x, P, t_state): the lost segment's, when the row has moved on from it
+        (a lost track resumed by a detection, ``tracker.resume``)."""
+        x, P, t_state = state if state is not None else (table.x[old], table.P[old],
+                                                         table.t_state[old])
+        self.references.append(_Reference(track_id, np.array(x), np.array(P),
+                                          float(t_state), t))
 
     def _live_references(self, table: TrackTable, t: float):
         """References whose continuing track is still followed: (refs, live rows)."""
@@ -223,25 +228,13 @@ class Relinker:
         """Pairs (new row, lost row) that continue one another (module docstring)."""
         if new.size == 0 or lost.size == 0:
             return []
-        psd = self._psd(table.x[lost])
-        x, P, ok = _predict(table.x[lost], table.P[lost], t - table.t_state[lost], psd)
-        lost, x, P = lost[ok], x[ok], P[ok]
-        if lost.size == 0:
-            return []
-        # a target that turned in the gap is behind its straight-line prediction
-        dx, dP = turn_shortfall(x, t - table.t_state[lost], self.motion.q_horizontal)
-        # the lost states predicted without process noise: their own errors only
-        _, P0, _ = _predict(table.x[lost], table.P[lost], t - table.t_state[lost],
-                            np.zeros_like(psd[ok]))
-        referenced = self._referenced_predictions(table, lost, x, P0, t)
+        lost, x, P = self.predictions(table, lost, t)
         taken = np.zeros(lost.size, dtype=bool)
         result = []
         for a in new:
             cost = np.full(lost.size, np.inf)
             for j in np.flatnonzero(~taken):
-                xj, Sj = referenced[j] if referenced[j] is not None else (x[j] + dx[j],
-                                                                           P[j] + dP[j])
-                m2, logdet = _nll(table.x[a] - xj, table.P[a] + Sj)
+                m2, logdet = _nll(table.x[a] - x[j], table.P[a] + P[j])
                 if m2 <= self.gate:
                     cost[j] = m2 + logdet
             tied = np.flatnonzero(np.isfinite(cost) & (cost <= cost.min() + self.tie))
@@ -250,6 +243,27 @@ class Relinker:
                 taken[best] = True
                 result.append((int(a), int(lost[best])))
         return result
+
+    def predictions(self, table: TrackTable, lost: np.ndarray, t: float):
+        """Lost rows predicted to t as ``pairs`` compares them: by their reference when
+        they have one, else in cruise and behind the straight line by the turn shortfall;
+        (rows predicted, x (n, 6), P (n, 6, 6) without a new track's P_new)."""
+        psd = self._psd(table.x[lost])
+        dt = t - table.t_state[lost]
+        x, P, ok = _predict(table.x[lost], table.P[lost], dt, psd)
+        lost, x, P, dt = lost[ok], x[ok], P[ok], dt[ok]
+        if lost.size == 0:
+            return lost, x, P
+        # a target that turned in the gap is behind its straight-line prediction
+        dx, dP = turn_shortfall(x, dt, self.motion.q_horizontal)
+        # the lost states predicted without process noise: their own errors only
+        _, P0, _ = _predict(table.x[lost], table.P[lost], dt, np.zeros_like(psd[ok]))
+        referenced = self._referenced_predictions(table, lost, x, P0, t)
+        x, P = x + dx, P + dP
+        for j, ref in enumerate(referenced):
+            if ref is not None:
+                x[j], P[j] = ref
+        return lost, x, P
 
     def _referenced_predictions(self, table: TrackTable, lost: np.ndarray, x: np.ndarray,
                                 P0: np.ndarray, t: float) -> list:
