@@ -45,6 +45,7 @@ from .models import ConstantVelocity
 from .scan import Scan, Sensor
 from .tracks import CONFIRMED, TENTATIVE, TrackTable
 
+
 @dataclass
 class RunCounts:
     """What a run did, for summary.json."""
@@ -433,7 +434,8 @@ class Tracker:
         if keep >= 1.0 or "vertical" not in self.modes.names:
             return None
         scale = np.ones((rows.size, self.modes.n_modes))
-        p_aircraft = self._classifier.probabilities(self.tracks.class_evidence[rows])[:, classify.AIRCRAFT]
+        p_aircraft = self._classifier.probabilities(
+            self.tracks.class_evidence[rows])[:, classify.AIRCRAFT]
         scale[:, self.modes.names.index("vertical")] = 1.0 - (1.0 - keep) * p_aircraft
         return scale
 
