@@ -98,7 +98,6 @@ def cruise_psd(x: np.ndarray, q_speed: float, q_turn: float, q_vertical: float) 
     speed gets q_turn both ways.
     """
     z, u, _ = _flight_frame(x)
-    c = np.cross(z, u)
     psd = q_turn * (np.eye(3) - z[:, :, None] * z[:, None, :])
     psd += (q_speed - q_turn) * (u[:, :, None] * u[:, None, :])
     psd += q_vertical * (z[:, :, None] * z[:, None, :])
