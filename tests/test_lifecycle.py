@@ -1,5 +1,6 @@
 """Track initiation from detections, and the tracker's settings."""
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -174,3 +175,25 @@ def test_a_confirmed_track_sunk_below_min_altitude_is_lost_unless_it_surely_came
     # with 10 m: it came down, deleted
     _, lost, dead = manage(table, TrackerConfig(), 10.0)
     assert lost.tolist() == [rows[0]] and dead.tolist() == [rows[1]]
+
+
+def test_a_one_detection_track_waits_three_revisits_for_its_second_detection():
+    # a 300 m/s cross velocity prior (range-rate gives the radial one) spreads 5 km in
+    # 17 s; a target seen one scan in three needs ~30 s: a tentative track is deleted at
+    # initiation.max_position_sigma_m
+    config = TrackerConfig()
+    table = TrackTable()
+    z = Radar(site=SITE).h(target_state()[None])
+    (row,) = initiate(table, Scan(t=0.0, sensor="r", kind="radar", detections=z), RADAR,
+                      np.array([0]), config)
+    table.existence[row] = 0.2
+    assert manage(table, config, 25.0)[2].size == 0            # sigma ~7.5 km at 25 s
+    assert table.status[row] == TENTATIVE
+    assert manage(table, config, 55.0)[2].tolist() == [row]    # ~16.5 km: gone
+    # the confirmed limit, on the same track, takes it at 25 s
+    strict = TrackerConfig(initiation=replace(config.initiation, max_position_sigma_m=5e3))
+    table = TrackTable()
+    (row,) = initiate(table, Scan(t=0.0, sensor="r", kind="radar", detections=z), RADAR,
+                      np.array([0]), strict)
+    table.existence[row] = 0.2
+    assert manage(table, strict, 25.0)[2].tolist() == [row]

@@ -66,6 +66,34 @@ class Initiation:
     #: mostly level, and radar elevation is too coarse (0.3 deg is 200 m at 40 km) to
     #: learn a vertical speed from a few detections
     claimed_below: float = 0.5             #: a detection claimed with less probability is free
+    #: a tentative track more uncertain than this is deleted (a confirmed one at
+    #: ``max_position_sigma_m``): one radar detection (its range-rate gives the radial
+    #: velocity) and a 300 m/s cross velocity sigma spread 5 km in 17 s, which left a
+    #: target seen one scan in three (a far airborne radar's sea-skimmer) one revisit to
+    #: be seen again; 15 km is ~50 s, four 10 s revisits (~35 s without range-rate)
+    max_position_sigma_m: float = 15_000.0
+
+
+@dataclass(frozen=True)
+class CrossSection:
+    """Each track's radar cross-section, learned, for its Pd at any radar and range.
+
+    Used for the radars whose header gives ``r50_m`` (``tracker.cross_section``,
+    docs/tracker.md "Detection probability"); the others learn a pd per sensor.
+    """
+
+    enabled: bool = True
+    #: the grid of cross-sections, log-spaced, with a log-uniform prior: from a small
+    #: drone or a sea-skimming missile's nose (0.01 m^2) to a wide-body airliner's side
+    min_m2: float = 0.01
+    max_m2: float = 1000.0
+    bins: int = 21                          #: 2.5 dB apart
+    #: a look weighs 1 - 1/this at the next look (in log-likelihood): aspect changes
+    memory_looks: float = 40.0
+    #: what a header with ``r50_m`` but not the rest is taken to mean
+    rcs_ref_m2: float = 1.0
+    swerling: int = 1
+    pfa: float = 1e-6
 
 
 @dataclass(frozen=True)
@@ -86,6 +114,9 @@ class Detection:
     population_looks: float = 10.0
     #: ... remembering this many looks (a few minutes of a busy radar's picture)
     population_memory_looks: float = 2000.0
+    #: radars whose header gives r50_m: Pd from the radar equation and the track's
+    #: learned cross-section, not from the looks and hits above
+    cross_section: CrossSection = field(default_factory=CrossSection)
     #: prior probability that a sensor can detect a target it covers at all, until it has:
     #: a cooperative-only feed never reports a missile, so its misses must not erase a
     #: new missile track; 1 trusts the sensor's pd from the first look
@@ -349,6 +380,19 @@ class TrackerConfig:
         if not (math.isfinite(self.detection.memory_looks) and (
                 self.detection.memory_looks == 0 or self.detection.memory_looks >= 1)):
             raise InputError("must be 0 or at least 1", field="detection.memory_looks")
+        cs = self.detection.cross_section
+        if not (math.isfinite(cs.min_m2) and math.isfinite(cs.max_m2) and 0 < cs.min_m2 < cs.max_m2):
+            raise InputError("need 0 < min_m2 < max_m2", field="detection.cross_section.min_m2")
+        if not 2 <= cs.bins <= 200:
+            raise InputError("must lie in [2, 200]", field="detection.cross_section.bins")
+        if not (math.isfinite(cs.memory_looks) and (cs.memory_looks == 0 or cs.memory_looks >= 1)):
+            raise InputError("must be 0 or at least 1", field="detection.cross_section.memory_looks")
+        if not (math.isfinite(cs.rcs_ref_m2) and cs.rcs_ref_m2 > 0):
+            raise InputError("must be > 0", field="detection.cross_section.rcs_ref_m2")
+        if cs.swerling not in (0, 1, 2, 3, 4):
+            raise InputError("must be 0 to 4", field="detection.cross_section.swerling")
+        if not 0.0 < cs.pfa < 0.5:
+            raise InputError("must lie in (0, 0.5)", field="detection.cross_section.pfa")
         if not 0.0 < self.detection.visible_prior <= 1.0:
             raise InputError("must lie in (0, 1]", field="detection.visible_prior")
         if not (math.isfinite(self.relink.max_gap_s) and self.relink.max_gap_s >= 0):
@@ -405,6 +449,9 @@ class TrackerConfig:
                           ("position_alt_min_m", "position_alt_max_m")):
             if not getattr(c, low) < getattr(c, high):
                 raise InputError(f"must be below clutter.{high}", field=f"clutter.{low}")
+        if not (math.isfinite(self.initiation.max_position_sigma_m)
+                and self.initiation.max_position_sigma_m > 0):
+            raise InputError("must be a positive number", field="initiation.max_position_sigma_m")
         if not 0.0 < self.initiation.existence < 1.0:
             raise InputError("must lie in (0, 1)", field="initiation.existence")
         _check_classification(self.classification)

@@ -110,6 +110,9 @@ def pool(table: TrackTable, new: int, old: int, visible_prior: float) -> None:
     """
     table.looks[new] += table.looks[old]
     table.hits[new] += table.hits[old]
+    # the cross-section's evidence adds too (tracker.cross_section); the prior is flat
+    log_w = table.rcs_log_w[new] + table.rcs_log_w[old]
+    table.rcs_log_w[new] = log_w - log_w.max()
     a, b = table.visible_to[new], table.visible_to[old]
     seen = (a >= 1.0) | (b >= 1.0)
     odds = np.where(seen, 0.0, a / np.where(seen, 1.0, 1.0 - a) * b

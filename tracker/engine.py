@@ -39,6 +39,7 @@ from . import (classify, clutter, detectability, flashes, frames, gating, imm, k
 from .association import associate
 from .detectability import COVERING_PD
 from .config import SensorDefaults, TrackerConfig
+from .cross_section import CrossSectionModel
 from .measurement import measure
 from .mode_update import mode_innovations, pair_of_rows, update_modes
 from .models import ConstantVelocity
@@ -109,8 +110,10 @@ class Tracker:
         # hypothesis (a broad manoeuvre mode would let any two clutter detections form a
         # "track"); its other modes open through the Markov chain once it is confirmed
         self._straight = np.eye(self.modes.n_modes)[0]
+        self._cross_section = CrossSectionModel(self.sensors, self.config.detection.cross_section)
         self.tracks = TrackTable(n_sensors=len(self.sensors), initial_modes=self._straight,
-                                 sensor_ids=list(self.sensors))
+                                 sensor_ids=list(self.sensors),
+                                 cross_section_bins=self._cross_section.n_bins)
         self.counts = RunCounts()
         self.motion = ConstantVelocity(q_horizontal=self.config.process_noise.horizontal,
                                        q_vertical=self.config.process_noise.vertical)
@@ -287,6 +290,15 @@ class Tracker:
         column = self._sensor_column[scan.sensor]
         table.looks[born, column] = table.hits[born, column] = 1.0
         table.visible_to[born, column] = 1.0
+        if born.size and self._cross_section.covers(scan.sensor):
+            # the detection that started it is a hit: it rules out the cross-sections
+            # this radar could not have seen there (without it, a track born of clutter
+            # explains its misses by a target too small to see, and never dies of them)
+            ranges = measure(scan, sensor, table.x[born], table.P[born],
+                             innovation_covariance=False).z_hat[:, 0]
+            table.rcs_log_w[born] = self._cross_section.look(
+                table.rcs_log_w[born], self._cross_section.pd_per_bin(scan.sensor, ranges),
+                np.ones(born.size), np.ones(born.size))
         self.counts.tracks_started += born.size
         confirmed, lost, dead = lifecycle.manage(table, self.config, t, (covered, born))
         if broken.size:                           # manage's rows are sorted and unique
@@ -493,8 +505,14 @@ class Tracker:
 
         t0 = clock()
         # pd if the sensor can see this kind of target, times the chance that it can
-        pd_if_visible = self._track_pd(covered, scan.sensor, sensor_pd) * visible
-        pd = pd_if_visible * table.visible_to[covered, self._sensor_column[scan.sensor]]
+        column = self._sensor_column[scan.sensor]
+        if self._cross_section.covers(scan.sensor):      # the radar equation at its range
+            pd_b = self._cross_section.pd_per_bin(scan.sensor, meas.z_hat[:, 0])
+            pd_if_visible = self._cross_section.track_pd(table.rcs_log_w[covered], pd_b) * visible
+        else:
+            pd_if_visible = self._track_pd(covered, scan.sensor, sensor_pd) * visible
+        pd = pd_if_visible * table.visible_to[covered, column]
+        existence_before = table.existence[covered]
         single = self.modes.n_modes == 1
         if single:
             log_mixture = gated.log_likelihood - np.log(density)[gated.detection]
@@ -550,9 +568,15 @@ class Tracker:
             # the track's own detection record (tracker.detectability)
             looked = ok & (~edge | detected)
             detectability.record_looks(
-                table, covered[looked], self._sensor_column[scan.sensor],
+                table, covered[looked], column,
                 1.0 - assoc.beta_none[looked], pd_if_visible[looked], visible[looked],
                 assoc.existence[looked], self._population, self.config.detection)
+            if self._cross_section.covers(scan.sensor):
+                looked_rows = covered[looked]
+                scale = (visible * table.visible_to[covered, column])[looked]
+                table.rcs_log_w[looked_rows] = self._cross_section.look(
+                    table.rcs_log_w[looked_rows], pd_b[looked] * scale[:, None],
+                    1.0 - assoc.beta_none[looked], existence_before[looked])
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
         table.t_detected[covered[detected], self._sensor_column[scan.sensor]] = t

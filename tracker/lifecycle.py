@@ -149,7 +149,12 @@ def manage(table: TrackTable, config: TrackerConfig, t: float,
     confirmed = rows[(table.status[rows] == TENTATIVE) & (r >= config.confirm_existence)
                      & (table.n_updates[rows] >= config.confirm_updates)]
     table.status[confirmed] = CONFIRMED
-    gone = (r < config.delete_existence) | ~(position_var <= config.max_position_sigma_m ** 2)
+    # a tentative track may still be one detection with an unknown velocity, whose
+    # position spreads at the initiation velocity sigma: it is given time for a second
+    # detection of a target seen one scan in three (tracker.config.Initiation)
+    limit = np.where(table.status[rows] == TENTATIVE, config.initiation.max_position_sigma_m,
+                     config.max_position_sigma_m)
+    gone = (r < config.delete_existence) | ~(position_var <= limit ** 2)
     broken = np.zeros(rows.size, dtype=bool)
     if moved is None:
         check = np.arange(rows.size)

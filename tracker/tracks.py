@@ -23,9 +23,11 @@ class TrackTable:
     """Columns of track data; ``live`` marks the rows in use."""
 
     def __init__(self, capacity: int = 64, n_sensors: int = 0,
-                 initial_modes: np.ndarray | None = None, sensor_ids: Sequence[str] = ()):
+                 initial_modes: np.ndarray | None = None, sensor_ids: Sequence[str] = (),
+                 cross_section_bins: int = 1):
         self._next_id = 1
         self.n_sensors = n_sensors
+        self.cross_section_bins = cross_section_bins
         #: the sensors of the ``t_detected`` columns, in order; an id ``add`` has not
         #: seen adds a column
         self.sensor_ids: list[str] = []
@@ -74,6 +76,8 @@ class TrackTable:
         #: per sensor: probability that the sensor can detect this target at all (1 once
         #: it has; a cooperative-only feed and a missile: falls with each miss)
         self.visible_to = np.ones((capacity, self.n_sensors))
+        #: log-weights of the track's radar cross-section over its grid (tracker.cross_section)
+        self.rcs_log_w = np.zeros((capacity, self.cross_section_bins))
         #: per class (tracker.classify.CLASSES): fading log-likelihood evidence, and when
         #: it was last updated (-inf: never)
         self.class_evidence = np.zeros((capacity, 3))
@@ -110,7 +114,7 @@ class TrackTable:
         new = max(2 * old, old + needed)
         columns = {name: getattr(self, name) for name in
                    ("x", "P", "x_fix", "P_fix", "last_scan", "best_detection", "xm", "Pm", "mu", "t_state", "t_update", "t_born", "t_lost",
-                    "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "class_evidence", "t_class", "class_label", "class_now", "class_p", "live",
+                    "t_output", "existence", "impact", "status", "missed", "n_updates", "looks", "hits", "visible_to", "rcs_log_w", "class_evidence", "t_class", "class_label", "class_now", "class_p", "live",
                     "ids", "t_detected")}
         self._allocate(new)
         for name, values in columns.items():
@@ -180,6 +184,7 @@ class TrackTable:
         self.looks[rows] = 0.0
         self.hits[rows] = 0.0
         self.visible_to[rows] = visible_prior
+        self.rcs_log_w[rows] = 0.0                          # log-uniform
         self.class_evidence[rows] = 0.0
         self.t_class[rows] = -np.inf
         self.class_label[rows] = -1

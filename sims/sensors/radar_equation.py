@@ -44,34 +44,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
-#: Swerling case -> the single-look case it behaves as (2 ~ 1, 4 ~ 3 with one look)
-SWERLING_CASES = {0: 0, 1: 1, 2: 1, 3: 3, 4: 3}
-
-
-def single_look_pd(snr, pfa: float, swerling: int) -> np.ndarray:
-    """Detection probability of one look at a target of mean SNR ``snr`` (linear).
-
-    Parameters
-    ----------
-    snr : array_like
-        Mean signal-to-noise power ratio (linear, >= 0).
-    pfa : float
-        False-alarm probability per resolution cell, in (0, 1).
-    swerling : int
-        Swerling case 0 to 4 (module docstring).
-    """
-    snr = np.maximum(np.asarray(snr, dtype=np.float64), 0.0)
-    threshold = -np.log(pfa)                                  # T = -ln Pfa
-    case = SWERLING_CASES[swerling]
-    if case == 1:
-        return pfa ** (1.0 / (1.0 + snr))                     # Pd = Pfa^(1/(1+SNR))
-    if case == 3:
-        return (1.0 + 2.0 * snr * threshold / (2.0 + snr) ** 2) * np.exp(
-            -2.0 * threshold / (2.0 + snr))
-    # Q1(a, b) = P(chi'^2_2(a^2) > b^2), a^2 = 2 SNR, b^2 = 2T
-    return stats.ncx2.sf(2.0 * threshold, 2, 2.0 * snr)
+# the tracker computes a track's Pd with the same equations (tracker.cross_section)
+from tracker.cross_section import SWERLING_CASES, single_look_pd
 
 
 @dataclass(frozen=True)
