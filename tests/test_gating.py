@@ -484,3 +484,36 @@ def test_position_feed_covers_everything_unless_the_header_gives_a_region():
                     extra={"region": {"lat": [33], "lon": [40, 48]}})
     with pytest.raises(ValueError, match="region.lat"):
         gating.coverage(scan_of(broken), broken, points)
+
+
+@given(kind_dim=st.sampled_from(KIND_DIMS), N=st.integers(1, 60), extra=st.integers(0, 4),
+       n_det=st.integers(0, 150), p=st.sampled_from([0.9, 0.999]),
+       seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=60, deadline=None)
+def test_the_union_gate_holds_exactly_the_pairs_of_any_of_a_track_s_gates(
+        kind_dim, N, extra, n_det, p, seed):
+    """gate_union = the union of the all-pairs gates of each track's own and extra
+    predictions (IMM modes), with innovations and d2 about its own prediction."""
+    kind, m = kind_dim
+    z_hat, S, z, rng = scene(seed, kind, m, N, n_det)
+    owner = rng.integers(0, N, size=N * extra)
+    z_extra = predicted(rng, kind, m, owner.size) if owner.size else np.empty((0, m))
+    near = rng.random(owner.size) < 0.7            # most near their track's prediction
+    z_extra[near] = z_hat[owner[near]] + rng.normal(size=(near.sum(), m)) * \
+        np.array(COLUMN_SCALE[(kind, m)]) * 3.0
+    S_extra = covariances(rng, kind, m, owner.size)
+    union = gating.gate_union(kind, z_hat, S, z, p, owner, z_extra, S_extra)
+    own = all_pairs(kind, z_hat, S, z, p, np.ones(N, bool))
+    other = all_pairs(kind, z_extra, S_extra, z, p, np.ones(owner.size, bool))
+    expected = sorted(set(zip(own[0].tolist(), own[1].tolist()))
+                      | set(zip(owner[other[0]].tolist(), other[1].tolist())))
+    assert list(zip(union.track.tolist(), union.detection.tolist())) == expected
+    assert_array_equal(union.offsets, np.concatenate(
+        [[0], np.cumsum(np.bincount(union.track, minlength=N))]))
+    # about the track's own prediction, whichever gate let the pair in
+    every = all_pairs(kind, z_hat, S, z, 1.0 - 1e-15, np.ones(N, bool))
+    d2_of = {(t, d): v for t, d, v in zip(every[0].tolist(), every[1].tolist(), every[2])}
+    for t, d, v in zip(union.track.tolist(), union.detection.tolist(), union.d2):
+        if (t, d) in d2_of:
+            assert v == pytest.approx(d2_of[(t, d)], rel=1e-9, abs=1e-12)
+    assert np.isfinite(union.log_likelihood).all()

@@ -67,12 +67,13 @@ def test_quality_bars_on_the_shortened_scenario(run):
     m = run[0]["metrics"]
     assert m["false_tracks_over_30s"] == 0
     assert m["ids_per_missile"] <= 1.5
-    assert m["missile_coverage_tracked"] >= 0.89          # measured 0.8996
+    assert m["missile_coverage_tracked"] >= 0.89          # measured 0.9011
 
 
-@pytest.mark.xfail(strict=True, reason="0.8996: 4.2 % of the seen samples are boosters seen "
-                   "only by the infrared satellite, and confirmation takes two 10 s revisits")
 def test_missile_coverage_reaches_the_issue_5_bar(run):
+    # measured 0.9011 (0.8996 before tentative tracks waited for their second detection
+    # and confirmed tracks gated with their modes' gates); the rest are mostly boosters
+    # seen only by the infrared satellite, which starts no track
     assert run[0]["metrics"]["missile_coverage_tracked"] >= 0.90
 
 

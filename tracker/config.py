@@ -152,6 +152,10 @@ class Imm:
     turn_sojourn_s: float = 30.0
     vertical_sojourn_s: float = 20.0
     probability_floor: float = 1e-4        #: no mode probability falls below this
+    #: a confirmed track's gate is the union of its modes' gates (``gating.gate_union``),
+    #: not the combination's alone: a manoeuvre's first detection is then offered to the
+    #: mode that can explain it
+    union_gate: bool = True
     #: the vertical mode is a missile's (pop-ups, terminal dives, failures): a track's
     #: switches into it are scaled by 1 - p_aircraft (1 - this), p_aircraft its
     #: classification's probability of ``aircraft``: an airliner climbs and descends

@@ -41,7 +41,7 @@ from .detectability import COVERING_PD
 from .config import SensorDefaults, TrackerConfig
 from .cross_section import CrossSectionModel
 from .measurement import measure
-from .mode_update import mode_innovations, pair_of_rows, update_modes
+from .mode_update import gate_modes, mode_innovations, pair_of_rows, update_modes
 from .models import ConstantVelocity
 from .scan import Scan, Sensor
 from .tracks import CONFIRMED, TENTATIVE, TrackTable
@@ -284,7 +284,8 @@ class Tracker:
         free = np.flatnonzero(claimed < self.config.initiation.claimed_below)
         born = lifecycle.initiate(table, scan, sensor, free, self.config)
         table.class_p[born] = self._classifier.prior_probability
-        self._hold_above_surface(born)
+        self.counts.surface_projections += surface.hold_tracks_above(
+            table, born, self.config.min_target_altitude_m)
         if self.modes.n_modes > 1:
             table.xm[born] = table.x[born][:, None, :]
         column = self._sensor_column[scan.sensor]
@@ -451,30 +452,6 @@ class Tracker:
         scale[:, self.modes.names.index("vertical")] = 1.0 - (1.0 - keep) * p_aircraft
         return scale
 
-    def _hold_above_surface(self, rows: np.ndarray, modes: bool = False) -> None:
-        """Hold the estimates of ``rows`` above ``min_target_altitude_m`` (``tracker.surface``).
-
-        With ``modes``, each IMM mode is projected and the combination recomputed.
-        """
-        if rows.size == 0:
-            return
-        table = self.tracks
-        if not modes or table.mu.shape[1] == 1:
-            self.counts.surface_projections += surface.project_above_surface(
-                table.x, table.P, rows, self.config.min_target_altitude_m)
-            return
-        M = table.mu.shape[1]          # the rows' modes, in place in flat views of the table
-        moved = surface.project_above_surface(
-            table.xm.reshape(-1, 6), table.Pm.reshape(-1, 6, 6),
-            (M * rows[:, None] + np.arange(M)).ravel(), self.config.min_target_altitude_m)
-        if moved:
-            x, P, status = imm.combine(table.mu[rows], table.xm[rows], table.Pm[rows])
-            ok = status == 0
-            table.x[rows[ok]], table.P[rows[ok]] = x[ok], P[ok]
-            # the modes' mean is a chord of the curved surface: it may sag under it
-            surface.project_above_surface(table.x, table.P, rows, self.config.min_target_altitude_m)
-            self.counts.surface_projections += moved
-
     def _update(self, scan: Scan, sensor: Sensor, sensor_pd: float, density: np.ndarray,
                 covered: np.ndarray, edge: np.ndarray, visible: np.ndarray, lost: np.ndarray,
                 x: np.ndarray, P: np.ndarray, mu: np.ndarray, xm: np.ndarray,
@@ -482,7 +459,8 @@ class Tracker:
         """Measure, gate, associate and update the covered tracks at the scan time.
 
         x, P are their combined predictions; mu, xm, Pm their modes'
-        (``tracker.mode_update``). Gating uses the combination, the likelihoods
+        (``tracker.mode_update``). Gating is about the combination (for a confirmed
+        track with the union of its modes' gates, ``imm.union_gate``), the likelihoods
         and the updates each mode's own prediction.
 
         ``edge`` marks tracks just outside the scan's sector: they may take a
@@ -500,7 +478,9 @@ class Tracker:
         stage["measure"] += clock() - t0
 
         t0 = clock()
-        gated = gating.gate(sensor.kind, meas.z_hat, meas.S, meas.z, self.config.gate_probability)
+        union = table.status[covered] == CONFIRMED if mu is not None \
+            and self.config.imm.union_gate else None      # their modes' gates too
+        gated = gate_modes(scan, sensor, meas, xm, Pm, union, self.config.gate_probability)
         stage["gate"] += clock() - t0
 
         t0 = clock()
@@ -581,7 +561,8 @@ class Tracker:
             table.missed[covered[detected]] = False   # does not make a track coast
         table.t_detected[covered[detected], self._sensor_column[scan.sensor]] = t
         # only updated tracks: a missed track predicted underground may have impacted
-        self._hold_above_surface(covered[detected], modes=True)
+        self.counts.surface_projections += surface.hold_tracks_above(
+            table, covered[detected], self.config.min_target_altitude_m, modes=True)
         due = hit[t - table.t_class[hit] >= self.config.classification.min_interval_s]
         table.class_evidence[due] = self._classifier.observe(
             table.class_evidence[due], table.t_class[due], table.x[due], table.P[due], t)

@@ -414,6 +414,33 @@ def _swept(points, track_points, radius, searched) -> Candidates:
     return Candidates(offsets, detection[:C])
 
 
+def gate_union(kind: str, z_hat, S, z, gate_probability: float, owner, z_hat_extra,
+               S_extra) -> Gated:
+    """:func:`gate` of N tracks whose gates also hold other ellipsoids' (IMM modes).
+
+    Row k of ``z_hat_extra``/``S_extra`` is another prediction of track
+    ``owner[k]``; a pair is accepted when it is inside the gate of the track's
+    own prediction or of any of its extra ones. The returned pairs are those of
+    ``gate`` (d2, log-likelihood, innovation about ``z_hat`` and ``S``), so a
+    pair from an extra gate may have d2 above the threshold.
+    """
+    z_hat, S, z, active = _checked(kind, z_hat, S, z, None)
+    own = gate(kind, z_hat, S, z, gate_probability)
+    extra = gate(kind, z_hat_extra, S_extra, z, gate_probability)
+    n_det = max(z.shape[0], 1)
+    key = np.unique(np.concatenate([own.track * n_det + own.detection,
+                                    np.asarray(owner, dtype=np.intp)[extra.track] * n_det
+                                    + extra.detection]))
+    track, detection = np.divmod(key, n_det)
+    offsets = np.zeros(z_hat.shape[0] + 1, dtype=np.intp)
+    np.cumsum(np.bincount(track, minlength=z_hat.shape[0]), out=offsets[1:])
+    union = _fine(kind, z_hat, S, z, Candidates(offsets, np.ascontiguousarray(detection)),
+                  np.inf, active)
+    return Gated(union.track, union.detection, union.d2, union.log_likelihood,
+                 union.innovations, union.offsets, own.status,
+                 own.n_candidates + extra.n_candidates)
+
+
 def _fine(kind, z_hat, S, z, candidates: Candidates, threshold, active) -> Gated:
     N, m = z_hat.shape
     C = candidates.detection.shape[0]

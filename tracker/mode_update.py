@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _imm_modes, imm, kalman
+from . import _imm_modes, gating, imm, kalman
 from .gating import Gated
 from .measurement import measure
 from .scan import Scan, Sensor
@@ -172,3 +172,22 @@ def update_modes(xm: np.ndarray, Pm: np.ndarray, mu_pred: np.ndarray, modes: Mod
     mu, mode_status = imm.mode_probabilities(mu_pred, log_likelihood, floor)
     x, P, combine_status = imm.combine(mu, xm, Pm)
     return mu, x, P, np.maximum(np.maximum(status, mode_status), combine_status)
+
+
+def gate_modes(scan: Scan, sensor: Sensor, meas, xm: np.ndarray, Pm: np.ndarray,
+               union: np.ndarray | None, gate_probability: float) -> Gated:
+    """The scan's pairs: each track's gate about its combined prediction (``meas``), and
+    for the ``union`` rows also every mode's own gate (``gating.gate_union``).
+
+    Gated on the combination alone, a confirmed track missed a 3 g turn's first
+    detection (its range-rate 140 m/s off the straight mode's): the combination's
+    covariance holds the turn mode's only by its probability, and the detection
+    started a new track (docs/imm.md, "The gate").
+    """
+    rows = np.empty(0, np.intp) if union is None else np.flatnonzero(union)
+    if rows.size == 0:
+        return gating.gate(sensor.kind, meas.z_hat, meas.S, meas.z, gate_probability)
+    M = xm.shape[1]
+    modes = measure(scan, sensor, xm[rows].reshape(-1, 6), Pm[rows].reshape(-1, 6, 6))
+    return gating.gate_union(sensor.kind, meas.z_hat, meas.S, meas.z, gate_probability,
+                             np.repeat(rows, M), modes.z_hat, modes.S)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import frames
+from . import frames, imm
 
 
 def project_above_surface(x: np.ndarray, P: np.ndarray, rows: np.ndarray, floor: float) -> int:
@@ -48,3 +48,25 @@ def height_sigma(position: np.ndarray, P_position: np.ndarray) -> np.ndarray:
     """
     u = position / np.linalg.norm(position, axis=1)[:, None]
     return np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", u, P_position, u), 0.0))
+
+
+def hold_tracks_above(table, rows: np.ndarray, floor: float, modes: bool = False) -> int:
+    """Hold the estimates of table ``rows`` above ``floor`` m; how many were moved.
+
+    With ``modes``, each IMM mode is projected and the combination recomputed
+    (``tracker.imm.combine``) and projected too: the modes' mean is a chord of
+    the curved surface and may sag under it.
+    """
+    if rows.size == 0:
+        return 0
+    if not modes or table.mu.shape[1] == 1:
+        return project_above_surface(table.x, table.P, rows, floor)
+    M = table.mu.shape[1]            # the rows' modes, in place in flat views of the table
+    moved = project_above_surface(table.xm.reshape(-1, 6), table.Pm.reshape(-1, 6, 6),
+                                  (M * rows[:, None] + np.arange(M)).ravel(), floor)
+    if moved:
+        x, P, status = imm.combine(table.mu[rows], table.xm[rows], table.Pm[rows])
+        ok = status == 0
+        table.x[rows[ok]], table.P[rows[ok]] = x[ok], P[ok]
+        project_above_surface(table.x, table.P, rows, floor)
+    return moved
