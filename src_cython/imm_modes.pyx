@@ -12,6 +12,8 @@ NumPy between the compiled calls:
   pair under every mode, log N(nu_ij; 0, S_j) - log lambda, and the track-level
   mixture log sum_j c_j l_ij that JIPDA takes (Musicki & Suvorova, IEEE TAES
   44(1), 2008);
+* ``imm_innovation_covariances``: S = H P H' + R of chosen mode states, for the
+  modes' own gates;
 * ``imm_mode_association``: the track-level association probabilities split
   among the modes (``tracker.imm.mode_association``), for the mode-matched
   ``kalman.pda_update``.
@@ -335,6 +337,27 @@ def imm_pair_likelihoods(const double[:, :, ::1] z_hat,      # IN  (N, M, m)   e
                             log(clutter_density[t]), &mu_pred[t, 0],
                             &innovations[M * start, 0], &log_ratio[M * start],
                             &log_mixture[start], M, m)
+
+
+def imm_innovation_covariances(const double[:, :, ::1] H,     # IN  (L, m, 6)  Jacobians of L mode states
+                               const double[:, :, ::1] R,     # IN  (L, m, m)  measurement noise
+                               const double[:, :, ::1] P,     # IN  (L, 6, 6)  mode covariances
+                               const Py_ssize_t[::1] rows,    # IN  (K,)       which of the L, in [0, L)
+                               double[:, :, ::1] S):          # OUT (K, m, m)  H P H' + (R + R')/2
+    """S_k = H_r P_r H_r' + (R_r + R_r')/2 for r = rows[k], exactly symmetric: the modes'
+    own gates (``tracker.mode_update.gate_modes``), with no (K, m, 6) temporaries."""
+    cdef Py_ssize_t k, r, c, K = rows.shape[0], m = H.shape[1]
+    cdef double L[MAXM * MAXM]
+    if K == 0:
+        return
+    with nogil:
+        for k in range(K):
+            _innovation_covariance(&H[rows[k], 0, 0], &R[rows[k], 0, 0], &P[rows[k], 0, 0],
+                                   L, m)
+            for r in range(m):
+                for c in range(r + 1):
+                    S[k, r, c] = L[r * m + c]
+                    S[k, c, r] = L[r * m + c]
 
 
 # ------------------------------------------------------------------ mode association

@@ -496,7 +496,7 @@ def test_the_union_gate_holds_exactly_the_pairs_of_any_of_a_track_s_gates(
     predictions (IMM modes), with innovations and d2 about its own prediction."""
     kind, m = kind_dim
     z_hat, S, z, rng = scene(seed, kind, m, N, n_det)
-    owner = rng.integers(0, N, size=N * extra)
+    owner = np.sort(rng.integers(0, N, size=N * extra))
     z_extra = predicted(rng, kind, m, owner.size) if owner.size else np.empty((0, m))
     near = rng.random(owner.size) < 0.7            # most near their track's prediction
     z_extra[near] = z_hat[owner[near]] + rng.normal(size=(near.sum(), m)) * \
@@ -517,3 +517,21 @@ def test_the_union_gate_holds_exactly_the_pairs_of_any_of_a_track_s_gates(
         if (t, d) in d2_of:
             assert v == pytest.approx(d2_of[(t, d)], rel=1e-9, abs=1e-12)
     assert np.isfinite(union.log_likelihood).all()
+
+
+def test_the_union_gate_drops_a_broken_extra_prediction_and_keeps_the_rest():
+    # three tracks on a position sensor; track 1's extra covariance is NaN: its own
+    # gate still counts, the broken one adds nothing, the others' extras still do
+    z_hat = np.array([[0.0, 0.0, 0.0], [1e5, 0.0, 0.0], [2e5, 0.0, 0.0]]) + 6.4e6
+    S = np.tile(np.eye(3) * 100.0 ** 2, (3, 1, 1))
+    z = np.array([[10.0, 0.0, 0.0], [2000.0, 0.0, 0.0], [1e5 + 2000.0, 0.0, 0.0],
+                  [2e5 + 2000.0, 0.0, 0.0]]) + 6.4e6
+    owner = np.array([0, 1, 2])
+    z_extra = z_hat + [2000.0, 0.0, 0.0]
+    S_extra = S.copy()
+    S_extra[1] = np.nan
+    union = gating.gate_union("position", z_hat, S, z, 0.999, owner, z_extra, S_extra)
+    pairs = list(zip(union.track.tolist(), union.detection.tolist()))
+    assert pairs == [(0, 0), (0, 1), (2, 3)]
+    assert union.d2[1] > gating.gate_threshold(0.999, 3)      # about the own prediction
+    assert (union.status == gating.STATUS_OK).all()

@@ -237,3 +237,23 @@ def test_each_mode_major_row_names_its_pair():
     # track 0: pairs 0, 1; track 1: none; track 2: pairs 2, 3, 4; two modes each
     assert pair_of_rows(np.array([0, 2, 2, 5]), 2).tolist() == [0, 1, 0, 1, 2, 3, 4, 2, 3, 4]
     assert pair_of_rows(np.array([0]), 4).size == 0
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_innovation_covariances_match_their_twin_and_are_symmetric(m):
+    rng = np.random.default_rng(m)
+    L, K = 30, 45
+    H = rng.normal(size=(L, m, 6))
+    H[:, :, 3:] *= rng.random((L, m, 1)) < 0.5              # some rows see no velocity
+    A = rng.normal(size=(L, 6, 6))
+    P = A @ A.transpose(0, 2, 1) + np.eye(6)
+    B = rng.normal(size=(L, m, m))
+    R = B @ B.transpose(0, 2, 1) + 0.1 * rng.normal(size=(L, m, m))   # not quite symmetric
+    rows = rng.integers(0, L, size=K).astype(np.intp)
+    S, S_twin = np.full((K, m, m), np.nan), np.full((K, m, m), np.nan)
+    _imm_modes.imm_innovation_covariances(H, R, P, rows, S)
+    reference.imm_innovation_covariances(H, R, P, rows, S_twin)
+    np.testing.assert_allclose(S, S_twin, rtol=1e-12, atol=1e-9)
+    assert (S == S.transpose(0, 2, 1)).all()
+    expected = H[rows] @ P[rows] @ H[rows].transpose(0, 2, 1) + 0.5 * (R[rows] + R[rows].transpose(0, 2, 1))
+    np.testing.assert_allclose(S, expected, rtol=1e-10, atol=1e-9)

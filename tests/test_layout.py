@@ -56,7 +56,7 @@ def test_every_compiled_kernel_has_a_numpy_twin_with_its_signature():
     assert "class_log_likelihoods" in kernels
     mode_kernels = _kernel_signatures(SOURCE / "src_cython" / "imm_modes.pyx")
     assert set(mode_kernels) == {"imm_predict_modes", "imm_pair_likelihoods",
-                                 "imm_mode_association"}
+                                 "imm_mode_association", "imm_innovation_covariances"}
     kernels.update(mode_kernels)
     for name, args in kernels.items():
         twin = getattr(reference, name, None)

@@ -41,7 +41,8 @@ from .detectability import COVERING_PD
 from .config import SensorDefaults, TrackerConfig
 from .cross_section import CrossSectionModel
 from .measurement import measure
-from .mode_update import gate_modes, mode_innovations, pair_of_rows, update_modes
+from .mode_update import (gate_modes, measure_modes, mode_innovations, pair_of_rows,
+                          update_modes)
 from .models import ConstantVelocity
 from .scan import Scan, Sensor
 from .tracks import CONFIRMED, TENTATIVE, TrackTable
@@ -478,9 +479,12 @@ class Tracker:
         stage["measure"] += clock() - t0
 
         t0 = clock()
-        union = table.status[covered] == CONFIRMED if mu is not None \
+        single = self.modes.n_modes == 1
+        modes_meas = None if single else measure_modes(scan, sensor, xm, Pm)
+        union = table.status[covered] == CONFIRMED if not single \
             and self.config.imm.union_gate else None      # their modes' gates too
-        gated = gate_modes(scan, sensor, meas, xm, Pm, union, self.config.gate_probability)
+        gated = gate_modes(sensor.kind, meas, modes_meas, Pm, union,
+                           self.config.gate_probability)
         stage["gate"] += clock() - t0
 
         t0 = clock()
@@ -493,11 +497,10 @@ class Tracker:
             pd_if_visible = self._track_pd(covered, scan.sensor, sensor_pd) * visible
         pd = pd_if_visible * table.visible_to[covered, column]
         existence_before = table.existence[covered]
-        single = self.modes.n_modes == 1
         if single:
             log_mixture = gated.log_likelihood - np.log(density)[gated.detection]
         else:
-            modes = mode_innovations(scan, sensor, gated, xm, Pm, mu, 1.0)
+            modes = mode_innovations(gated, modes_meas, Pm, mu, 1.0)
             # the clutter density at each pair's detection (tracker.clutter): every mode's
             # ratio, and so their mixture, divided by it
             log_density = np.log(density)[gated.detection]

@@ -357,9 +357,13 @@ SWEEP_PAIRS = 1 << 22
 
 
 def _candidates(kind, z_hat, S, z, threshold, active) -> Candidates:
-    N, n_det = z_hat.shape[0], z.shape[0]
-    radius = coarse_radii(kind, z_hat, S, threshold)
-    track_points = measurement_points(kind, z_hat)
+    return _search(kind, measurement_points(kind, z_hat), coarse_radii(kind, z_hat, S, threshold),
+                   z, active)
+
+
+def _search(kind, track_points, radius, z, active) -> Candidates:
+    """Detections within ``radius`` of each track's point: the coarse stage's search."""
+    N, n_det = track_points.shape[0], z.shape[0]
     searched = active & np.isfinite(radius) & np.isfinite(track_points).all(axis=1)
     rows = np.flatnonzero(searched)
     if n_det == 0 or rows.size == 0:
@@ -419,26 +423,54 @@ def gate_union(kind: str, z_hat, S, z, gate_probability: float, owner, z_hat_ext
     """:func:`gate` of N tracks whose gates also hold other ellipsoids' (IMM modes).
 
     Row k of ``z_hat_extra``/``S_extra`` is another prediction of track
-    ``owner[k]``; a pair is accepted when it is inside the gate of the track's
-    own prediction or of any of its extra ones. The returned pairs are those of
-    ``gate`` (d2, log-likelihood, innovation about ``z_hat`` and ``S``), so a
-    pair from an extra gate may have d2 above the threshold.
+    ``owner[k]`` (sorted); a pair is accepted when it is inside the gate of the
+    track's own prediction or of any of its extra ones. One coarse search per
+    track covers them all: its radius reaches the farthest extra gate (the
+    distance between the predictions' points plus that gate's radius, by the
+    triangle inequality), and the fine test then runs on each prediction. The
+    returned pairs are those of :func:`gate` (d2, log-likelihood, innovation about
+    ``z_hat`` and ``S``), so a pair from an extra gate may have d2 above the threshold.
     """
     z_hat, S, z, active = _checked(kind, z_hat, S, z, None)
-    own = gate(kind, z_hat, S, z, gate_probability)
-    extra = gate(kind, z_hat_extra, S_extra, z, gate_probability)
-    n_det = max(z.shape[0], 1)
-    key = np.unique(np.concatenate([own.track * n_det + own.detection,
-                                    np.asarray(owner, dtype=np.intp)[extra.track] * n_det
-                                    + extra.detection]))
-    track, detection = np.divmod(key, n_det)
+    z_hat_extra, S_extra, _, extra_active = _checked(kind, z_hat_extra, S_extra, z, None)
+    owner = np.ascontiguousarray(owner, dtype=np.intp)
+    if owner.shape != (z_hat_extra.shape[0],) or (np.diff(owner) < 0).any():
+        raise ValueError("owner must be one sorted track row per extra prediction")
+    threshold = gate_threshold(float(gate_probability), z_hat.shape[1])
+    points = measurement_points(kind, z_hat)
+    radius = coarse_radii(kind, z_hat, S, threshold)
+    reach = np.linalg.norm(measurement_points(kind, z_hat_extra) - points[owner], axis=1) \
+        + coarse_radii(kind, z_hat_extra, S_extra, threshold)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if owner.size else owner
+    if owner.size:                              # a NaN (bad extra) leaves the track's own
+        radius[owner[starts]] = np.fmax(radius[owner[starts]], np.fmax.reduceat(reach, starts))
+    candidates = _search(kind, points, radius, z, active)
+    # every candidate's d2 under the track's own prediction and under each extra one
+    # (threshold inf: nothing dropped, so the pairs stay in candidate order)
+    own = _fine(kind, z_hat, S, z, candidates, np.inf, active)
+    counts = np.diff(candidates.offsets)[owner]
+    offsets = np.zeros(owner.size + 1, dtype=np.intp)
+    np.cumsum(counts, out=offsets[1:])
+    which = np.repeat(candidates.offsets[owner] - offsets[:-1], counts) + np.arange(offsets[-1])
+    extra = _fine(kind, z_hat_extra, S_extra, z,
+                  Candidates(offsets, candidates.detection[which]), np.inf, extra_active)
+    C = candidates.detection.size
+    if len(own) != C or len(extra) != which.size:      # a bad S dropped some pairs
+        n_det = max(z.shape[0], 1)
+        own_key = own.track * n_det + own.detection
+        accepted = np.concatenate([own_key[own.d2 <= threshold],
+                                   (owner[extra.track] * n_det + extra.detection)[
+                                       extra.d2 <= threshold]])
+        rows = np.flatnonzero(np.isin(own_key, accepted))
+    else:
+        keep = own.d2 <= threshold
+        keep[which[extra.d2 <= threshold]] = True
+        rows = np.flatnonzero(keep)
+    track = own.track[rows]
     offsets = np.zeros(z_hat.shape[0] + 1, dtype=np.intp)
     np.cumsum(np.bincount(track, minlength=z_hat.shape[0]), out=offsets[1:])
-    union = _fine(kind, z_hat, S, z, Candidates(offsets, np.ascontiguousarray(detection)),
-                  np.inf, active)
-    return Gated(union.track, union.detection, union.d2, union.log_likelihood,
-                 union.innovations, union.offsets, own.status,
-                 own.n_candidates + extra.n_candidates)
+    return Gated(track, own.detection[rows], own.d2[rows], own.log_likelihood[rows],
+                 own.innovations[rows], offsets, own.status, C)
 
 
 def _fine(kind, z_hat, S, z, candidates: Candidates, threshold, active) -> Gated:

@@ -142,12 +142,18 @@ def pair_of_rows(offsets: np.ndarray, n_modes: int) -> np.ndarray:
     return np.repeat(starts - row_starts, counts) + np.arange(counts.sum())
 
 
-def mode_innovations(scan: Scan, sensor: Sensor, gated: Gated, xm: np.ndarray, Pm: np.ndarray,
-                     mu_pred: np.ndarray, clutter_density) -> ModeInnovations:
-    """The gated pairs under every mode of their tracks (xm (N, M, 6), mu_pred (N, M))."""
+def measure_modes(scan: Scan, sensor: Sensor, xm: np.ndarray, Pm: np.ndarray):
+    """Every mode's predicted measurement, H and R (N * M rows; no S: the kernels form it)."""
     N, M = xm.shape[:2]
-    meas = measure(scan, sensor, xm.reshape(N * M, 6), Pm.reshape(N * M, 6, 6),
-                   innovation_covariance=False)        # the kernel forms S
+    return measure(scan, sensor, xm.reshape(N * M, 6), Pm.reshape(N * M, 6, 6),
+                   innovation_covariance=False)
+
+
+def mode_innovations(gated: Gated, meas, Pm: np.ndarray, mu_pred: np.ndarray,
+                     clutter_density) -> ModeInnovations:
+    """The gated pairs under every mode of their tracks (Pm (N, M, 6, 6), mu_pred (N, M);
+    ``meas`` from :func:`measure_modes`)."""
+    N, M = Pm.shape[:2]
     m = meas.z_hat.shape[1]
     found = pair_likelihoods(meas.z_hat.reshape(N, M, m), meas.H.reshape(N, M, m, 6),
                              meas.R.reshape(N, M, m, m), Pm, meas.z[:, :m], gated.detection,
@@ -174,10 +180,11 @@ def update_modes(xm: np.ndarray, Pm: np.ndarray, mu_pred: np.ndarray, modes: Mod
     return mu, x, P, np.maximum(np.maximum(status, mode_status), combine_status)
 
 
-def gate_modes(scan: Scan, sensor: Sensor, meas, xm: np.ndarray, Pm: np.ndarray,
-               union: np.ndarray | None, gate_probability: float) -> Gated:
+def gate_modes(kind: str, meas, modes, Pm: np.ndarray, union: np.ndarray | None,
+               gate_probability: float) -> Gated:
     """The scan's pairs: each track's gate about its combined prediction (``meas``), and
-    for the ``union`` rows also every mode's own gate (``gating.gate_union``).
+    for the ``union`` rows also every mode's own gate (``gating.gate_union``; ``modes``
+    from :func:`measure_modes`).
 
     Gated on the combination alone, a confirmed track missed a 3 g turn's first
     detection (its range-rate 140 m/s off the straight mode's): the combination's
@@ -186,8 +193,13 @@ def gate_modes(scan: Scan, sensor: Sensor, meas, xm: np.ndarray, Pm: np.ndarray,
     """
     rows = np.empty(0, np.intp) if union is None else np.flatnonzero(union)
     if rows.size == 0:
-        return gating.gate(sensor.kind, meas.z_hat, meas.S, meas.z, gate_probability)
-    M = xm.shape[1]
-    modes = measure(scan, sensor, xm[rows].reshape(-1, 6), Pm[rows].reshape(-1, 6, 6))
-    return gating.gate_union(sensor.kind, meas.z_hat, meas.S, meas.z, gate_probability,
-                             np.repeat(rows, M), modes.z_hat, modes.S)
+        return gating.gate(kind, meas.z_hat, meas.S, meas.z, gate_probability)
+    M = Pm.shape[1]
+    flat = np.ascontiguousarray((M * rows[:, None] + np.arange(M)).ravel())
+    m = modes.z_hat.shape[1]
+    H = kalman._in("H", modes.H, (modes.H.shape[0], m, 6))
+    R = kalman._in("R", modes.R, (modes.H.shape[0], m, m))
+    S = np.empty((flat.size, m, m))
+    _imm_modes.imm_innovation_covariances(H, R, Pm.reshape(-1, 6, 6), flat, S)
+    return gating.gate_union(kind, meas.z_hat, meas.S, meas.z, gate_probability,
+                             np.repeat(rows, M), modes.z_hat[flat], S)

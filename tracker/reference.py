@@ -559,5 +559,6 @@ def class_log_likelihoods(mean, sigma, lower, upper, box_constant, owner, log_fl
 
 
 # the twins of src_cython/imm.pyx and imm_modes.pyx, in a module of their own
-from .reference_imm import (imm_combine, imm_mix, imm_mode_association,  # noqa: E402,F401
-                            imm_mode_probabilities, imm_pair_likelihoods, imm_predict_modes)
+from .reference_imm import (imm_combine, imm_innovation_covariances,  # noqa: E402,F401
+                            imm_mix, imm_mode_association, imm_mode_probabilities,
+                            imm_pair_likelihoods, imm_predict_modes)

@@ -212,3 +212,11 @@ def imm_mode_association(log_ratio, log_mixture, beta, beta_none, offsets, log_l
     beta_none_mode[:] = none.reshape(N * M)
     flat_offsets[0] = 0
     np.cumsum(np.repeat(np.diff(offsets), M), out=flat_offsets[1:])
+
+
+def imm_innovation_covariances(H, R, P, rows, S):
+    """S_k = H_r P_r H_r' + (R_r + R_r')/2, r = rows[k]; twin of the kernel."""
+    H, R, P = H[rows], R[rows], P[rows]
+    out = H @ P @ np.swapaxes(H, -1, -2)
+    out = 0.5 * (out + np.swapaxes(out, -1, -2)) + 0.5 * (R + np.swapaxes(R, -1, -2))
+    S[...] = out
