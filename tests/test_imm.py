@@ -491,4 +491,3 @@ def test_imm_follows_a_3g_turn_that_a_cv_filter_loses():
     # measured: CV 867 m, IMM 203 m (a measurement alone is 173 m off, 100 m per axis)
     assert rmse_cv > 600.0 and rmse_imm < 300.0
     assert rmse_imm < 0.3 * rmse_cv
-

@@ -136,7 +136,8 @@ class CrossSectionModel:
 
     @property
     def n_bins(self) -> int:
-        return self.grid_m2.size
+        """Columns a track table needs: the grid, or 1 when no radar uses it (off)."""
+        return self.grid_m2.size if self.equations else 1
 
     def covers(self, sensor_id: str) -> bool:
         """Whether tracks' Pd for this sensor comes from the radar equation."""

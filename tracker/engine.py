@@ -562,7 +562,7 @@ class Tracker:
                     1.0 - assoc.beta_none[looked], existence_before[looked])
         else:                                     # a sensor that rarely sees air targets
             table.missed[covered[detected]] = False   # does not make a track coast
-        table.t_detected[covered[detected], self._sensor_column[scan.sensor]] = t
+        table.t_detected[covered[detected], column] = t
         # only updated tracks: a missed track predicted underground may have impacted
         self.counts.surface_projections += surface.hold_tracks_above(
             table, covered[detected], self.config.min_target_altitude_m, modes=True)

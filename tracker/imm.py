@@ -604,4 +604,3 @@ def from_config(config) -> ImmModel:
         names=("cv", "turn_right", "turn_left", "vertical"),
         mean_sojourn_s=tuple(tau), switch=tuple(map(tuple, switch)),
         probability_floor=c.probability_floor)
-
